@@ -1,0 +1,61 @@
+"""The forum: a Flask app that ranks members by the value they give others."""
+import os
+
+from flask import Flask
+
+from forum import settings
+
+
+def create_app(test_config: dict | None = None) -> Flask:
+    """Build the app: settings, extensions, blueprints, commands.
+
+    Works as ``flask --app forum``, ``gunicorn "forum:create_app()"`` and the ``forum`` script.
+    """
+    app = Flask(
+        __name__,
+        instance_relative_config=True,
+        template_folder="../templates",
+        static_folder="../static",
+    )
+    os.makedirs(app.instance_path, exist_ok=True)
+    app.config.from_mapping(settings.DEFAULTS)
+    app.config.from_prefixed_env("FORUM")
+    if test_config:
+        app.config.from_mapping(test_config)
+    settings.finalize(app.config, app.instance_path)
+
+    from forum import database, errors, jobs, models, templating  # noqa: F401 (models: every table)
+    from forum.extensions import cache, csrf, db, limiter, login_manager, migrate
+
+    db.init_app(app)
+    with app.app_context():
+        database.configure_engine(db.engine)
+    from forum.threads import search
+
+    migrate.init_app(app, db, directory=os.path.join(app.root_path, "..", "migrations"),
+                     render_as_batch=True, compare_type=True,
+                     include_object=search.include_object)
+    login_manager.init_app(app)
+    csrf.init_app(app)
+    limiter.init_app(app)
+    cache.init_app(app)
+    jobs.init_app(app)
+    errors.init_app(app)
+    templating.init_app(app)
+    register_blueprints(app)
+
+    from forum import cli
+
+    cli.init_app(app)
+    if app.config["AUTO_MIGRATE"]:
+        database.upgrade_on_first_run(app)
+    return app
+
+
+def register_blueprints(app: Flask) -> None:
+    from forum.accounts.routes import bp as accounts
+    from forum.api.routes import bp as api
+    from forum.threads.routes import bp as threads
+
+    for blueprint in (accounts, threads, api):
+        app.register_blueprint(blueprint)

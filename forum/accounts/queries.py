@@ -1,0 +1,29 @@
+"""Reading members: what a profile shows."""
+from sqlalchemy import func, select
+
+from forum.accounts.models import Follow, User
+from forum.extensions import db
+from forum.threads.models import Post, Thread
+
+RECENT_POSTS = 20
+
+
+def follow_counts(user: User) -> tuple[int, int]:
+    """(followers, following): shown on the profile, never ranked on."""
+    followers = db.session.scalar(select(func.count()).where(Follow.followed_id == user.id))
+    following = db.session.scalar(select(func.count()).where(Follow.follower_id == user.id))
+    return followers, following
+
+
+def recent_posts(user: User, limit: int = RECENT_POSTS) -> list[Post]:
+    return db.session.scalars(
+        select(Post).join(Post.thread)
+        .where(Post.author_id == user.id, Post.deleted_at.is_(None), Post.hidden_at.is_(None),
+               Thread.deleted_at.is_(None))
+        .order_by(Post.created_at.desc()).limit(limit)
+    ).all()
+
+
+def profile(user: User, page: int) -> dict:
+    followers, following = follow_counts(user)
+    return {"followers": followers, "following": following, "posts": recent_posts(user)}

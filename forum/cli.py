@@ -1,0 +1,91 @@
+"""Commands: ``flask --app forum <command>`` or the ``forum`` script."""
+import click
+from flask import Flask, current_app
+from flask.cli import FlaskGroup
+from sqlalchemy import select
+
+from forum.errors import Refused
+from forum.extensions import db
+
+
+@click.command("create-user")
+@click.argument("name")
+@click.option("--email", required=True)
+@click.option("--password", required=True)
+@click.option("--role", type=click.Choice(["member", "moderator", "admin"]), default="member")
+def create_user(name, email, password, role):
+    """Create a member (or moderator, or admin)."""
+    from forum.accounts.services import create_user as create
+
+    try:
+        user = create(name, email, password, role)
+    except Refused as refused:
+        raise click.ClickException(refused.message)
+    click.echo(f"Created {user.role} {user.username}.")
+
+
+@click.command("create-category")
+@click.argument("slug")
+@click.option("--name", required=True)
+@click.option("--description", default="")
+@click.option("--auto-close-days", type=click.IntRange(min=1), default=None,
+              help="Close a thread this many days after its last reply.")
+def create_category(slug, name, description, auto_close_days):
+    """Create a category."""
+    from forum.threads.models import Category
+
+    if not slug.replace("-", "").isalnum() or slug != slug.lower():
+        raise click.ClickException("A slug is lower-case letters, digits and dashes.")
+    if db.session.scalar(select(Category).where(Category.slug == slug)):
+        raise click.ClickException(f"A category “{slug}” exists already.")
+    db.session.add(Category(slug=slug, name=name, description=description,
+                            auto_close_days=auto_close_days))
+    db.session.commit()
+    click.echo(f"Created category {slug}.")
+
+
+@click.command("rerender")
+def rerender():
+    """Render every post's stored HTML again, after a change to the renderer."""
+    from forum.threads.services import rerender_all
+
+    with current_app.test_request_context(base_url=current_app.config["BASE_URL"] or None):
+        click.echo(f"Re-rendered {rerender_all()} posts.")
+
+
+@click.command("seed-demo")
+def seed_demo():
+    """Fill an empty forum with a small, believable community to look at."""
+    from forum.demo import seed
+
+    if not seed():
+        click.echo("The forum already has members; nothing seeded.")
+        return
+    click.echo("Seeded the demo community. Log in as ada / demo-password (moderator) "
+               "or any demo member with demo-password.")
+
+
+@click.command("worker")
+def worker():
+    """Process background jobs from Redis (needs FORUM_REDIS_URL)."""
+    backend = current_app.extensions["forum.jobs"]
+    if not hasattr(backend, "work"):
+        raise click.ClickException("Set FORUM_REDIS_URL: without Redis, jobs run inside the "
+                                   "web process and need no worker.")
+    click.echo("Working on background jobs; Ctrl-C stops.")
+    backend.work()
+
+
+COMMANDS = [create_user, create_category, rerender, seed_demo, worker]
+
+
+def init_app(app: Flask) -> None:
+    for command in COMMANDS:
+        app.cli.add_command(command)
+
+
+def main():
+    """The ``forum`` console script: the same commands as ``flask --app forum``."""
+    from forum import create_app
+
+    FlaskGroup(create_app=create_app)()

@@ -1,0 +1,86 @@
+from datetime import datetime
+
+from sqlalchemy import Float, ForeignKey, Index, String, UniqueConstraint
+from sqlalchemy.orm import Mapped, mapped_column, relationship
+
+from forum.accounts.models import User
+from forum.extensions import db
+from forum.timeutil import utcnow
+
+
+class HelpfulMark(db.Model):
+    __tablename__ = "helpful_marks"
+    __table_args__ = (UniqueConstraint("post_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class Share(db.Model):
+    __tablename__ = "shares"
+    __table_args__ = (UniqueConstraint("post_id", "user_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"))
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+
+
+class ContributionEvent(db.Model):
+    """One entry of the ledger: points that ``actor`` gave ``beneficiary`` through ``post``.
+
+    Events are never deleted: undoing the act sets ``reversed_at``. ``window_level`` says
+    which sliding windows still count the event (3: week, month and year; 2: month and
+    year; 1: year; 0: none), so member scores can be kept incrementally (see ledger.py).
+    """
+
+    __tablename__ = "contribution_events"
+    __table_args__ = (
+        Index("ix_contribution_events_window", "window_level", "created_at"),
+        Index("ix_contribution_events_beneficiary", "beneficiary_id", "created_at"),
+        Index("ix_contribution_events_actor", "actor_id", "beneficiary_id", "created_at"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    beneficiary_id: Mapped[int] = mapped_column(ForeignKey("users.id"))
+    actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    kind: Mapped[str] = mapped_column(String(16))
+    post_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id"), index=True)
+    link_id: Mapped[int | None] = mapped_column(ForeignKey("links.id"))
+    points: Mapped[int]
+    # Why an event counts for less than its kind's points ("capped: ..."), else None.
+    note: Mapped[str | None] = mapped_column(String(200))
+    created_at: Mapped[datetime] = mapped_column(default=utcnow)
+    reversed_at: Mapped[datetime | None]
+    window_level: Mapped[int] = mapped_column(default=3)
+
+    beneficiary: Mapped[User] = relationship(foreign_keys=[beneficiary_id])
+    actor: Mapped[User | None] = relationship(foreign_keys=[actor_id])
+
+
+class MemberScore(db.Model):
+    """Each member's score per window, kept in step with the ledger for fast ranking.
+
+    ``decayed`` is the half-life score scaled to a fixed epoch: ranking by it is ranking by
+    current standing, and the standing at any moment is ``decayed * 2 ** (-age / half_life)``.
+    """
+
+    __tablename__ = "member_scores"
+    __table_args__ = (
+        Index("ix_member_scores_week", "week"),
+        Index("ix_member_scores_month", "month"),
+        Index("ix_member_scores_year", "year"),
+        Index("ix_member_scores_all_time", "all_time"),
+        Index("ix_member_scores_decayed", "decayed"),
+    )
+
+    user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    week: Mapped[int] = mapped_column(default=0)
+    month: Mapped[int] = mapped_column(default=0)
+    year: Mapped[int] = mapped_column(default=0)
+    all_time: Mapped[int] = mapped_column(default=0)
+    decayed: Mapped[float] = mapped_column(Float, default=0.0)
+
+    user: Mapped[User] = relationship()

@@ -1,0 +1,55 @@
+"""Engine set-up shared by every backend: SQLite pragmas and transaction mode.
+
+SQLite runs in WAL mode with a busy timeout, and write transactions start with
+``BEGIN IMMEDIATE``: a writer takes the lock when it begins, so concurrent writers queue
+for it instead of failing when a read transaction tries to upgrade.
+"""
+from flask import has_request_context, request
+from sqlalchemy import event
+from sqlalchemy.engine import Engine
+
+READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
+SQLITE_BUSY_TIMEOUT_MS = 15_000
+
+
+def is_read_only_request() -> bool:
+    return has_request_context() and request.method in READ_METHODS
+
+
+def configure_engine(engine: Engine) -> None:
+    if engine.dialect.name != "sqlite":
+        return
+
+    @event.listens_for(engine, "connect")
+    def on_connect(dbapi_connection, _record):
+        # Let SQLAlchemy, not the driver, say when a transaction begins.
+        dbapi_connection.isolation_level = None
+        cursor = dbapi_connection.cursor()
+        cursor.execute("PRAGMA journal_mode=WAL")
+        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute("PRAGMA foreign_keys=ON")
+        cursor.execute("PRAGMA synchronous=NORMAL")
+        cursor.close()
+
+    @event.listens_for(engine, "begin")
+    def on_begin(connection):
+        connection.exec_driver_sql("BEGIN" if is_read_only_request() else "BEGIN IMMEDIATE")
+
+
+def upgrade_on_first_run(app) -> None:
+    """Bring the embedded database to the newest migration (a no-op once it is there)."""
+    from flask_migrate import upgrade
+
+    with app.app_context():
+        upgrade()
+
+
+def create_schema() -> None:
+    """The whole schema from the models, with the search objects (tests and benchmarks)."""
+    from forum import models  # noqa: F401  (registers every table)
+    from forum.extensions import db
+    from forum.threads import search
+
+    db.create_all()
+    with db.engine.begin() as connection:
+        search.install(connection)

@@ -1,0 +1,94 @@
+"""``seed-demo``: a small, believable community to look at on a fresh install."""
+from datetime import timedelta
+
+from sqlalchemy import func, select
+
+from forum.accounts.models import User
+from forum.accounts.services import create_user
+from forum.extensions import db
+from forum.threads import services
+from forum.threads.models import Category, Post, Thread
+from forum.timeutil import utcnow
+
+PASSWORD = "demo-password"
+
+MEMBERS = [
+    ("ada", "moderator"), ("grace", "member"), ("linus", "member"), ("margaret", "member"),
+    ("tim", "member"), ("radia", "member"), ("ward", "member"), ("barbara", "member"),
+]
+
+CATEGORIES = [
+    ("community", "Running a community", "Moderation, norms, and keeping a place worth visiting.", None),
+    ("recognition", "Recognition and reputation", "How communities notice the people who help.", None),
+    ("help", "Help and how-to", "Questions with answers; the asker accepts the one that solved it.", None),
+    ("announcements", "Announcements", "News about this forum. Threads close after 30 quiet days.", 30),
+]
+
+# (category, author, title, tags, opening post, [(author, reply)], days ago)
+THREADS = [
+    ("recognition", "grace", "Why rank people by helpfulness instead of followers?", "reputation, design",
+     "Most platforms reward whoever is **loudest** or most followed. I'd like a forum where standing "
+     "comes from the value you give others:\n\n- replies others mark *helpful*\n- answers the asker accepts\n"
+     "- posts that get shared and linked\n\nWhat would you measure?",
+     [("linus", "Follower counts measure reach, not value. Reach is easy to buy and easy to game."),
+      ("margaret", "Accepted answers are the strongest signal: the person with the problem says it was solved."),
+      ("radia", "Whatever you count, cap what one person can give another. Otherwise two friends can "
+                "mark each other into the top ten in an afternoon."),
+      ("tim", "Links from elsewhere matter too. If other threads cite a reply, it was useful beyond its thread.")],
+     12),
+    ("community", "ada", "How do you close a heated thread without silencing people?", "moderation",
+     "When a thread turns into two people repeating themselves, I close it with a **reason** and a "
+     "link to where the discussion can continue. Does that work for you?",
+     [("ada", "Yes, and always say why. \"Comments are closed.\" with no reason reads as punishment."),
+      ("barbara", "We reopen on request if someone has something new. Closing is a pause, not a verdict.")],
+     9),
+    ("help", "radia", "How should scores decay over time?", "reputation, scoring",
+     "Should someone who was helpful five years ago still top the leaderboard today?",
+     [("margaret", "Use a half-life. With 90 days, a point earned today is worth half in three months, "
+                   "so standing has to be maintained.\n\n```python\nweight = 0.5 ** (age_days / 90)\n```"),
+      ("ward", "Keep the all-time score visible beside it, though. History still counts for something.")],
+     5),
+    ("community", "tim", "Pingbacks are the best part of old blogs", "linking",
+     "Seeing \"Pingback: ...\" under a post told you the conversation continued somewhere else. "
+     "See also the [thread on ranking by helpfulness](/t/1).",
+     [("linus", "And they were a citation graph for free.")],
+     2),
+    ("announcements", "ada", "Welcome to the forum", "meta",
+     "Welcome! Read the [recognition thread](/t/1) to see how standing works here.",
+     [], 1),
+]
+
+
+def seed() -> bool:
+    """Create the demo community unless the forum has members already. Returns whether it did."""
+    if db.session.scalar(select(func.count()).select_from(User)):
+        return False
+    users = {name: create_user(name, f"{name}@example.org", PASSWORD, role) for name, role in MEMBERS}
+    categories = {}
+    for slug, name, description, auto_close in CATEGORIES:
+        categories[slug] = Category(slug=slug, name=name, description=description,
+                                    auto_close_days=auto_close, position=len(categories))
+        db.session.add(categories[slug])
+    db.session.commit()
+    for slug, author, title, tags, body, replies, days_ago in THREADS:
+        thread = services.create_thread(users[author], categories[slug], title, body, tags)
+        for name, text in replies:
+            services.reply(thread.id, users[name], text)
+        backdate(thread, days_ago)
+    from forum import demo_recognition
+
+    demo_recognition.recognize(users)
+    return True
+
+
+def backdate(thread: Thread, days_ago: int) -> None:
+    """Spread a demo thread's posts over the days before now, an hour apart."""
+    start = utcnow() - timedelta(days=days_ago)
+    posts = db.session.scalars(select(Post).where(Post.thread_id == thread.id)
+                               .order_by(Post.position)).all()
+    for i, post in enumerate(posts):
+        db.session.execute(Post.__table__.update().where(Post.__table__.c.id == post.id)
+                           .values(created_at=start + timedelta(hours=i)))
+    thread.created_at = start
+    thread.last_activity_at = start + timedelta(hours=len(posts) - 1)
+    db.session.commit()

@@ -1,0 +1,85 @@
+"""Settings: defaults here, overridden by ``FORUM_*`` environment variables.
+
+``create_app`` loads :data:`DEFAULTS`, then ``app.config.from_prefixed_env("FORUM")``,
+then the test config, and finally :func:`finalize` derives what the extensions read.
+"""
+import os
+import secrets
+from pathlib import Path
+
+DEFAULTS = {
+    "DATABASE_URL": None,  # None: SQLite in the instance folder
+    "REDIS_URL": None,  # None: jobs on a background thread, limits in memory
+    "SECRET_KEY": None,  # None: generated once and kept in the instance folder
+    "BASE_URL": None,  # None: absolute URLs from the request's host
+    "SITE_NAME": "The Forum",
+    "RATELIMIT_ENABLED": True,
+    "LINKS_AUTO_APPROVE": False,
+    "OUTBOUND_ALLOW_HOSTS": "",
+    "POSTS_PER_PAGE": 50,
+    "THREADS_PER_PAGE": 30,
+    "MAX_CONTENT_LENGTH": 256 * 1024,  # a request body past this is a 413
+    "MAX_POST_LENGTH": 50_000,  # characters of Markdown in one post
+    # Contribution points, by event kind (see forum/contribution/rules.py).
+    "POINTS_HELPFUL": 10,
+    "POINTS_ACCEPTED": 15,
+    "POINTS_SHARED": 5,
+    "POINTS_LINKED": 5,
+    "POINTS_PINGBACK": 5,
+    "SCORE_HALF_LIFE_DAYS": 90,
+    "AUTO_MIGRATE": None,  # None: migrate on start-up only for the embedded SQLite default
+}
+
+
+def database_uri(url: str | None, instance_path: str) -> str:
+    """The SQLAlchemy URI for ``FORUM_DATABASE_URL``.
+
+    Hosting platforms write ``postgres://`` and ``postgresql://``; both mean psycopg 3 here.
+    """
+    if not url:
+        return "sqlite:///" + os.path.join(instance_path, "forum.sqlite3")
+    for prefix in ("postgres://", "postgresql://"):
+        if url.startswith(prefix):
+            return "postgresql+psycopg://" + url[len(prefix):]
+    return url
+
+
+def instance_secret_key(instance_path: str) -> str:
+    """A secret key generated on first run and kept in the instance folder."""
+    path = Path(instance_path) / "secret_key"
+    if not path.exists():
+        path.write_text(secrets.token_hex(32))
+        path.chmod(0o600)
+    return path.read_text().strip()
+
+
+def allow_hosts(value) -> frozenset[str]:
+    """``FORUM_OUTBOUND_ALLOW_HOSTS``: ``host`` or ``host:port``, comma-separated."""
+    if isinstance(value, (list, tuple, set, frozenset)):
+        items = value
+    else:
+        items = str(value or "").split(",")
+    return frozenset(item.strip().lower() for item in items if item and item.strip())
+
+
+def finalize(config, instance_path: str) -> None:
+    """Derive the settings that Flask and its extensions read from the forum's own."""
+    config["SQLALCHEMY_DATABASE_URI"] = database_uri(config["DATABASE_URL"], instance_path)
+    config["SQLALCHEMY_ENGINE_OPTIONS"] = {"pool_pre_ping": True}
+    if not config["SECRET_KEY"]:
+        config["SECRET_KEY"] = instance_secret_key(instance_path)
+    config["OUTBOUND_ALLOW_HOSTS"] = allow_hosts(config["OUTBOUND_ALLOW_HOSTS"])
+    config["SESSION_COOKIE_HTTPONLY"] = True
+    config["SESSION_COOKIE_SAMESITE"] = "Lax"
+    config["REMEMBER_COOKIE_HTTPONLY"] = True
+    config["REMEMBER_COOKIE_SAMESITE"] = "Lax"
+    config["WTF_CSRF_TIME_LIMIT"] = None  # a token lives as long as the session
+    redis_url = config["REDIS_URL"]
+    config["RATELIMIT_STORAGE_URI"] = redis_url or "memory://"
+    config["RATELIMIT_HEADERS_ENABLED"] = True
+    config["CACHE_TYPE"] = "RedisCache" if redis_url else "SimpleCache"
+    if redis_url:
+        config["CACHE_REDIS_URL"] = redis_url
+    config["CACHE_DEFAULT_TIMEOUT"] = 300
+    if config["AUTO_MIGRATE"] is None:
+        config["AUTO_MIGRATE"] = not config["DATABASE_URL"] and not config.get("TESTING")

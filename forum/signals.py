@@ -1,0 +1,13 @@
+"""What other capabilities hear about posts, so the threads package never imports them.
+
+``post_changed`` is sent inside the writing transaction (receivers add to the same
+commit: internal pingbacks, ledger reversals). ``post_committed`` is sent after the commit
+(receivers enqueue background jobs: outgoing Webmentions and Pingbacks).
+Both carry the post as sender and ``action``: "created", "edited", "deleted", "hidden",
+"restored".
+"""
+from blinker import Namespace
+
+_signals = Namespace()
+post_changed = _signals.signal("post-changed")
+post_committed = _signals.signal("post-committed")

@@ -1,0 +1,135 @@
+"""Reading threads and posts: each page's data in a fixed number of queries."""
+from dataclasses import dataclass
+from math import ceil
+
+from flask import current_app
+from sqlalchemy import func, select
+from sqlalchemy.orm import selectinload
+
+from forum.extensions import db
+from forum.threads.models import Category, Post, PostRevision, Tag, Thread, thread_tags
+
+
+@dataclass
+class Page:
+    items: list
+    page: int
+    pages: int
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
+def visible_threads():
+    return (select(Thread).where(Thread.deleted_at.is_(None))
+            .options(selectinload(Thread.tags)))
+
+
+def thread_page(statement, page: int, per_page: int | None = None) -> Page:
+    """A page of threads by last activity; ``statement`` filters :func:`visible_threads`."""
+    per_page = per_page or current_app.config["THREADS_PER_PAGE"]
+    total = db.session.scalar(select(func.count()).select_from(statement.subquery()))
+    pages = max(1, ceil(total / per_page))
+    threads = db.session.scalars(
+        statement.order_by(Thread.last_activity_at.desc(), Thread.id.desc())
+        .offset((page - 1) * per_page).limit(per_page)
+    ).all()
+    return Page(threads, page, pages)
+
+
+def categories() -> list[Category]:
+    return db.session.scalars(select(Category).order_by(Category.position, Category.name)).all()
+
+
+def category_by_slug(slug: str) -> Category | None:
+    return db.session.scalar(select(Category).where(Category.slug == slug))
+
+
+def tag_by_name(name: str) -> Tag | None:
+    return db.session.scalar(select(Tag).where(Tag.name == name.lower()))
+
+
+def pinned_threads() -> list[Thread]:
+    return db.session.scalars(
+        visible_threads().where(Thread.pinned.is_(True)).order_by(Thread.last_activity_at.desc())
+    ).all()
+
+
+def home_threads(page: int) -> Page:
+    return thread_page(visible_threads().where(Thread.pinned.is_(False)), page)
+
+
+def category_threads(category: Category, page: int) -> Page:
+    return thread_page(visible_threads().where(Thread.category_id == category.id), page)
+
+
+def tag_threads(tag: Tag, page: int) -> Page:
+    return thread_page(visible_threads().where(
+        Thread.id.in_(select(thread_tags.c.thread_id).where(thread_tags.c.tag_id == tag.id))), page)
+
+
+def get_thread(thread_id: int) -> Thread | None:
+    return db.session.scalar(
+        select(Thread).where(Thread.id == thread_id, Thread.deleted_at.is_(None))
+        .options(selectinload(Thread.tags))
+    )
+
+
+def get_post(post_id: int) -> Post | None:
+    post = db.session.get(Post, post_id)
+    if post is None or post.deleted_at is not None:
+        return None
+    return post
+
+
+def reply_pages(thread: Thread) -> int:
+    """How many pages the replies fill (positions 2.. at POSTS_PER_PAGE a page)."""
+    per_page = current_app.config["POSTS_PER_PAGE"]
+    return max(1, ceil((thread.post_count - 1) / per_page))
+
+
+def page_of(post: Post) -> int:
+    """The page of its thread that shows ``post``: positions never move, so neither do pages."""
+    if post.position == 1:
+        return 1
+    return (post.position - 2) // current_app.config["POSTS_PER_PAGE"] + 1
+
+
+def thread_posts(thread: Thread, page: int) -> list[Post]:
+    """The opening post and one page of replies, oldest first, in one query.
+
+    Deleted posts leave the page; hidden ones stay so that moderators see them (the
+    template shows others a placeholder).
+    """
+    per_page = current_app.config["POSTS_PER_PAGE"]
+    first = (page - 1) * per_page + 2
+    return db.session.scalars(
+        select(Post)
+        .where(Post.thread_id == thread.id, Post.deleted_at.is_(None),
+               (Post.position == 1) | Post.position.between(first, first + per_page - 1))
+        .order_by(Post.position)
+    ).all()
+
+
+def posts_by_ids(ids: list[int]) -> list[Post]:
+    """Posts with their threads, in the order of ``ids`` (search results)."""
+    if not ids:
+        return []
+    posts = db.session.scalars(
+        select(Post).where(Post.id.in_(ids)).options(selectinload(Post.thread))
+    ).all()
+    order = {post_id: i for i, post_id in enumerate(ids)}
+    return sorted(posts, key=lambda p: order[p.id])
+
+
+def post_revisions(post: Post) -> list[PostRevision]:
+    """A post's earlier texts, newest first."""
+    return db.session.scalars(
+        select(PostRevision).where(PostRevision.post_id == post.id)
+        .order_by(PostRevision.version.desc())
+    ).all()

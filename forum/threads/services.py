@@ -1,0 +1,217 @@
+"""The rules for writing threads and posts, as plain functions over the session.
+
+Every function here either commits a complete change or raises :class:`Refused` having
+stored nothing.
+"""
+import re
+import unicodedata
+
+from flask import current_app, request
+from sqlalchemy import select
+from sqlalchemy.orm.exc import StaleDataError
+
+from forum.accounts.models import User
+from forum.errors import Refused
+from forum.extensions import db
+from forum.markup import render_markdown
+from forum.signals import post_changed, post_committed
+from forum.threads.models import Category, Post, PostRevision, Tag, Thread
+from forum.timeutil import utcnow
+
+MAX_TAGS = 5
+TAG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
+CLOSED_MESSAGE = "Comments are closed."
+
+
+def slugify(title: str) -> str:
+    text = unicodedata.normalize("NFKD", title).encode("ascii", "ignore").decode()
+    slug = re.sub(r"[^a-z0-9]+", "-", text.lower()).strip("-")
+    return slug[:80].rstrip("-") or "thread"
+
+
+def parse_tags(raw: str) -> list[str]:
+    """``tags`` as typed ("Moderation, trust") into tag names; refuses bad ones."""
+    names: list[str] = []
+    for item in (raw or "").split(","):
+        name = re.sub(r"\s+", "-", item.strip().lower())
+        if not name:
+            continue
+        if not TAG_RE.match(name):
+            raise Refused(f"“{item.strip()[:40]}” is not a tag: use letters, digits and dashes, "
+                          "at most 40 characters.")
+        if name not in names:
+            names.append(name)
+    if len(names) > MAX_TAGS:
+        raise Refused(f"At most {MAX_TAGS} tags.")
+    return names
+
+
+def site_host() -> str | None:
+    """The forum's own ``host[:port]``, which decides which links are internal."""
+    base = current_app.config["BASE_URL"]
+    if base:
+        from urllib.parse import urlsplit
+
+        return urlsplit(base).netloc
+    try:
+        return request.host
+    except RuntimeError:
+        return None
+
+
+def render(body: str) -> str:
+    return render_markdown(body, site_host())
+
+
+def check_body(body: str) -> str:
+    body = (body or "").strip()
+    if not body:
+        raise Refused("Write something first: the text is empty.")
+    limit = current_app.config["MAX_POST_LENGTH"]
+    if len(body) > limit:
+        raise Refused(f"That is {len(body):,} characters; a post holds at most {limit:,}.")
+    return body
+
+
+def check_can_write(user: User) -> None:
+    if user.is_suspended:
+        raise Refused("Your account is suspended, so you cannot post.", 403)
+
+
+def tags_named(names: list[str]) -> list[Tag]:
+    existing = {t.name: t for t in db.session.scalars(select(Tag).where(Tag.name.in_(names)))}
+    return [existing.get(name) or Tag(name=name) for name in names]
+
+
+def create_thread(author: User, category: Category, title: str, body: str, tags: str = "") -> Thread:
+    """Open a thread with its opening post (position 1)."""
+    check_can_write(author)
+    title = (title or "").strip()
+    if not title:
+        raise Refused("The thread needs a title.")
+    if len(title) > 200:
+        raise Refused("A title holds at most 200 characters.")
+    body = check_body(body)
+    now = utcnow()
+    thread = Thread(category=category, author=author, title=title, slug=slugify(title),
+                    created_at=now, last_activity_at=now, post_count=1,
+                    tags=tags_named(parse_tags(tags)))
+    post = Post(thread=thread, author=author, position=1, body=body, html=render(body),
+                created_at=now)
+    db.session.add_all([thread, post])
+    db.session.flush()
+    post_changed.send(post, action="created")
+    db.session.commit()
+    post_committed.send(post, action="created")
+    return thread
+
+
+def lock_thread(thread_id: int) -> Thread:
+    """The thread, locked for this transaction: replies and closes queue on it.
+
+    On PostgreSQL a row lock; on SQLite the write transaction (BEGIN IMMEDIATE) already
+    holds the database's write lock.
+    """
+    thread = db.session.scalar(
+        select(Thread).where(Thread.id == thread_id, Thread.deleted_at.is_(None))
+        .with_for_update(of=Thread)
+    )
+    if thread is None:
+        raise Refused("There is no such thread.", 404)
+    return thread
+
+
+def reply(thread_id: int, author: User, body: str) -> Post:
+    """Add a reply. A closed thread refuses it (403); a reply never lands after a close."""
+    check_can_write(author)
+    body = check_body(body)
+    thread = lock_thread(thread_id)
+    now = utcnow()
+    closed, reason = thread.closed_state(now)
+    if closed:
+        db.session.rollback()
+        raise Refused(CLOSED_MESSAGE + (f" {reason}" if reason else ""), 403)
+    thread.post_count += 1
+    thread.reply_count += 1
+    thread.last_activity_at = now
+    post = Post(thread=thread, author=author, position=thread.post_count, body=body,
+                html=render(body), created_at=now)
+    db.session.add(post)
+    db.session.flush()
+    post_changed.send(post, action="created")
+    db.session.commit()
+    post_committed.send(post, action="created")
+    return post
+
+
+def can_edit(user: User, post: Post) -> bool:
+    return user.is_authenticated and (user.id == post.author_id or user.is_moderator)
+
+
+def edit_post(post: Post, editor: User, body: str, from_version: int) -> Post:
+    """Replace a post's text, keeping the old text as a revision.
+
+    ``from_version`` is the version the editor started from: an edit of a stale version is
+    refused with 409 rather than overwriting someone else's change.
+    """
+    if not can_edit(editor, post):
+        raise Refused("Only the author or a moderator can edit this post.", 403)
+    check_can_write(editor)
+    body = check_body(body)
+    if from_version != post.version:
+        raise Refused("This post was changed while you were editing it. "
+                      "The newer text is shown below; make your change again.", 409)
+    if body == post.body:
+        return post
+    db.session.add(PostRevision(post_id=post.id, version=post.version, body=post.body,
+                                editor_id=editor.id))
+    post.body = body
+    post.html = render(body)
+    post.edited_at = utcnow()
+    try:
+        db.session.flush()
+    except StaleDataError:
+        db.session.rollback()
+        raise Refused("This post was changed while you were editing it. "
+                      "Reload it and make your change again.", 409)
+    post_changed.send(post, action="edited")
+    db.session.commit()
+    post_committed.send(post, action="edited")
+    return post
+
+
+def delete_post(post: Post, actor: User) -> Thread:
+    """Delete a post; deleting the opening post deletes the whole thread."""
+    if not can_edit(actor, post):
+        raise Refused("Only the author or a moderator can delete this post.", 403)
+    thread = lock_thread(post.thread_id)
+    now = utcnow()
+    post.deleted_at = now
+    if post.is_opening:
+        thread.deleted_at = now
+    else:
+        thread.reply_count -= 1
+    post_changed.send(post, action="deleted")
+    db.session.commit()
+    post_committed.send(post, action="deleted")
+    return thread
+
+
+def rerender_all(batch: int = 500) -> int:
+    """Render every post's stored HTML again (after a renderer change). Returns the count."""
+    count = 0
+    last_id = 0
+    while True:
+        posts = db.session.scalars(
+            select(Post).where(Post.id > last_id).order_by(Post.id).limit(batch)
+        ).all()
+        if not posts:
+            return count
+        for post in posts:
+            html = render(post.body)
+            if html != post.html:
+                db.session.execute(Post.__table__.update().where(Post.__table__.c.id == post.id)
+                                   .values(html=html))
+                count += 1
+            last_id = post.id
+        db.session.commit()

@@ -1,0 +1,43 @@
+"""Request and response conventions shared by every blueprint."""
+from urllib.parse import urljoin, urlsplit
+
+from flask import abort, current_app, redirect, request, url_for
+
+
+def see_other(location: str):
+    """The answer to a successful form: 303 See Other, to the page that shows the result."""
+    return redirect(location, code=303)
+
+
+def page_number(name: str = "page") -> int:
+    """``?page=N`` as a positive number; anything else is a 400."""
+    raw = request.args.get(name, "1")
+    if not raw.isdigit() or not 0 < int(raw) < 1_000_000:
+        abort(400, f"“{raw[:20]}” is not a page number.")
+    return int(raw)
+
+
+def base_url() -> str:
+    """``FORUM_BASE_URL``, or the request's own scheme and host when it is unset."""
+    configured = current_app.config["BASE_URL"]
+    return (configured or request.host_url).rstrip("/")
+
+
+def absolute_url(endpoint: str, **values) -> str:
+    return base_url() + url_for(endpoint, **values)
+
+
+def first_error(form) -> str:
+    """The first thing wrong with a submitted form, to show above it."""
+    for errors in form.errors.values():
+        if errors:
+            return errors[0]
+    return "Please check the form."
+
+
+def is_safe_next(target: str | None) -> bool:
+    """``?next=`` only ever leads to a page of this site."""
+    if not target or target.startswith("//") or "\\" in target:
+        return False
+    parts = urlsplit(urljoin(request.host_url, target))
+    return parts.scheme in ("http", "https") and parts.netloc == request.host

@@ -1,0 +1,251 @@
+"""Fixtures: a fresh app and database per test, on SQLite and on PostgreSQL.
+
+Every test that uses ``app`` (or ``client``) runs once per database backend named in
+``FORUM_TEST_DATABASES`` (default ``sqlite,postgresql``) or by ``--db``. PostgreSQL tests
+get a database of their own per test session (created on the server named by
+``FORUM_TEST_POSTGRES_URL``, dropped at the end) and start each test from empty tables.
+"""
+import os
+import threading
+import uuid
+from contextlib import contextmanager
+
+import pytest
+from sqlalchemy import create_engine, event, text
+from werkzeug.serving import make_server
+
+from forum import create_app
+from forum.database import create_schema
+from forum.extensions import db
+
+POSTGRES_SERVER = os.environ.get("FORUM_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
+REDIS_URL = os.environ.get("FORUM_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
+PASSWORD = "correct horse battery"
+
+
+def pytest_addoption(parser):
+    parser.addoption("--db", action="append", choices=["sqlite", "postgresql"],
+                     help="database backend(s) to run on (default: FORUM_TEST_DATABASES or both)")
+
+
+def selected_backends(config) -> list[str]:
+    chosen = config.getoption("--db")
+    if chosen:
+        return chosen
+    return os.environ.get("FORUM_TEST_DATABASES", "sqlite,postgresql").split(",")
+
+
+def pytest_generate_tests(metafunc):
+    if "db_backend" in metafunc.fixturenames:
+        metafunc.parametrize("db_backend", selected_backends(metafunc.config), scope="session")
+
+
+def sqlalchemy_url(url: str) -> str:
+    return url.replace("postgresql://", "postgresql+psycopg://", 1)
+
+
+@pytest.fixture(scope="session")
+def postgres_url():
+    """A database of this test session's own on the PostgreSQL server, schema created once."""
+    name = f"forum_test_{uuid.uuid4().hex[:10]}"
+    admin = create_engine(sqlalchemy_url(POSTGRES_SERVER), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    url = POSTGRES_SERVER.rsplit("/", 1)[0] + "/" + name
+    app = create_app({"TESTING": True, "DATABASE_URL": url})
+    with app.app_context():
+        create_schema()
+        db.engine.dispose()
+    yield url
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
+def test_config(db_backend, tmp_path, request) -> dict:
+    if db_backend == "sqlite":
+        url = f"sqlite:///{tmp_path / 'forum.sqlite3'}"
+    else:
+        url = request.getfixturevalue("postgres_url")
+    return {
+        "TESTING": True,
+        "DATABASE_URL": url,
+        "SECRET_KEY": "test",
+        "WTF_CSRF_ENABLED": False,
+        "RATELIMIT_ENABLED": False,
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # tests make many members; keep it cheap
+        "SERVER_NAME": None,
+    }
+
+
+def reset_postgres() -> None:
+    tables = ", ".join(f'"{t.name}"' for t in db.metadata.sorted_tables)
+    with db.engine.begin() as connection:
+        connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
+
+
+@pytest.fixture
+def app_factory(db_backend, tmp_path, request):
+    """Build an app over this test's database; extra settings override the test defaults."""
+    made = []
+
+    def build(**overrides):
+        config = test_config(db_backend, tmp_path, request)
+        config.update(overrides)
+        app = create_app(config)
+        with app.app_context():
+            if not made:
+                if db_backend == "sqlite":
+                    create_schema()
+                else:
+                    reset_postgres()
+        made.append(app)
+        return app
+
+    yield build
+    for app in made:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture
+def app(app_factory):
+    app = app_factory()
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture
+def client(app):
+    return app.test_client()
+
+
+@pytest.fixture
+def runner(app):
+    return app.test_cli_runner()
+
+
+class Make:
+    """Builds the forum's things through its own services, so tests read like stories."""
+
+    def __init__(self, app):
+        self.app = app
+        self.count = 0
+
+    def user(self, name: str | None = None, role: str = "member", password: str = PASSWORD):
+        from forum.accounts.services import create_user
+
+        self.count += 1
+        name = name or f"member{self.count}"
+        return create_user(name, f"{name}@example.org", password, role)
+
+    def category(self, slug: str = "general", name: str | None = None, auto_close_days=None):
+        from forum.threads.models import Category
+
+        category = Category(slug=slug, name=name or slug.title(), auto_close_days=auto_close_days)
+        db.session.add(category)
+        db.session.commit()
+        return category
+
+    def thread(self, author=None, category=None, title: str = "A thread", body: str = "Opening post.",
+               tags: str = ""):
+        from forum.threads.services import create_thread
+
+        author = author or self.user()
+        category = category or self.category(f"category{self.count}")
+        with self.app.test_request_context():
+            return create_thread(author, category, title, body, tags)
+
+    def reply(self, thread, author=None, body: str = "A reply."):
+        from forum.threads.services import reply
+
+        author = author or self.user()
+        with self.app.test_request_context():
+            return reply(thread.id, author, body)
+
+
+@pytest.fixture
+def make(app):
+    return Make(app)
+
+
+class Auth:
+    """Logs the test client in and out through the real forms."""
+
+    def __init__(self, client):
+        self.client = client
+
+    def login(self, user_or_name, password: str = PASSWORD):
+        name = getattr(user_or_name, "username", user_or_name)
+        response = self.client.post("/login", data={"username": name, "password": password})
+        assert response.status_code == 303, response.data
+        return response
+
+    def logout(self):
+        return self.client.post("/logout")
+
+
+@pytest.fixture
+def auth(client):
+    return Auth(client)
+
+
+@pytest.fixture
+def login_as(auth):
+    """``login_as(user)``: the test client is that member from now on."""
+    return auth.login
+
+
+@contextmanager
+def counting_queries(engine):
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT",
+                                                      "RELEASE", "PRAGMA")):
+            statements.append(statement)
+
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        yield statements
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+
+
+@pytest.fixture
+def count_queries(app):
+    """``with count_queries() as queries: ...``: the SQL statements run inside the block."""
+    return lambda: counting_queries(db.engine)
+
+
+@pytest.fixture
+def live_server(app):
+    """The test's app served over HTTP on 127.0.0.1 (threaded), for browsers and races."""
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    server.url = f"http://127.0.0.1:{server.server_port}"
+    yield server
+    server.shutdown()
+    thread.join(5)
+
+
+@pytest.fixture
+def redis_settings():
+    """Settings that put jobs, limits and caches on the real Redis, under keys of this test's own."""
+    import redis
+
+    prefix = f"forum-test-{uuid.uuid4().hex[:8]}"
+    connection = redis.Redis.from_url(REDIS_URL)
+    connection.ping()
+    yield {
+        "REDIS_URL": REDIS_URL,
+        "JOB_QUEUE_NAME": prefix,
+        "RATELIMIT_KEY_PREFIX": prefix,
+        "CACHE_KEY_PREFIX": prefix + ":",
+    }
+    keys = list(connection.scan_iter(f"*{prefix}*"))
+    if keys:
+        connection.delete(*keys)
+    connection.close()
