@@ -1,5 +1,5 @@
 """Pages and forms for categories, tags, threads, posts and search."""
-from flask import Blueprint, abort, render_template, request, url_for
+from flask import Blueprint, abort, jsonify, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from forum.contribution.queries import post_stats
@@ -169,6 +169,17 @@ def post_history(post_id):
     post = queries.get_post(post_id) or abort(404, "There is no such post.")
     return render_template("threads/history.html", post=post,
                            revisions=queries.post_revisions(post))
+
+
+@bp.post("/preview")
+@login_required
+def preview():
+    """The sanitized HTML a post's Markdown would become, for the Preview button; stores nothing."""
+    try:
+        body = services.check_body(request.form.get("body", ""))
+    except Refused as refused:
+        return jsonify(error={"code": "bad_body", "message": refused.message}), refused.status
+    return jsonify(html=services.render(body))
 
 
 @bp.get("/search")

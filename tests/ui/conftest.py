@@ -1,0 +1,108 @@
+"""Browser fixtures: Debian's Chromium driven by Playwright against the test's live server.
+
+One Chromium per test session, a fresh context (cookies, storage) per test. The browser tests
+run on SQLite only: the databases are proven by the rest of the suite, and one backend keeps
+this folder fast. ``app_factory`` is overridden here without ``db_backend``, so the suite's
+backend parametrization never reaches these tests.
+"""
+import os
+import shutil
+from pathlib import Path
+
+import pytest
+
+from forum import create_app
+from forum.database import create_schema
+from forum.extensions import db
+
+CHROMIUM = os.environ.get("FORUM_TEST_CHROMIUM", "/usr/bin/chromium")
+# Without the background-networking flags Chromium reaches for the network, which tests never use.
+CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync", "--no-first-run",
+                 "--disable-dev-shm-usage", "--font-render-hinting=none"]
+SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+PHONE = {"width": 390, "height": 844}
+DESKTOP = {"width": 1280, "height": 900}
+
+
+def pytest_collection_modifyitems(items):
+    here = Path(__file__).parent
+    for item in items:
+        if here in Path(item.fspath).parents:
+            item.add_marker(pytest.mark.browser)
+
+
+@pytest.fixture
+def app_factory(tmp_path):
+    """Apps over one SQLite database of this test's own (the browser tests' only backend)."""
+    made = []
+
+    def build(**overrides):
+        config = {
+            "TESTING": True,
+            "DATABASE_URL": f"sqlite:///{tmp_path / 'forum.sqlite3'}",
+            "SECRET_KEY": "test",
+            "WTF_CSRF_ENABLED": True,  # a browser sends real forms; prove they carry the token
+            "RATELIMIT_ENABLED": False,
+            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+            "SERVER_NAME": None,
+        }
+        config.update(overrides)
+        app = create_app(config)
+        if not made:
+            with app.app_context():
+                create_schema()
+        made.append(app)
+        return app
+
+    yield build
+    for app in made:
+        with app.app_context():
+            db.session.remove()
+            db.engine.dispose()
+
+
+@pytest.fixture(scope="session")
+def chromium():
+    if not shutil.which(CHROMIUM) and not Path(CHROMIUM).exists():
+        pytest.fail(f"Chromium is not installed at {CHROMIUM}: `apt-get install -y chromium` "
+                    "(./run test does it).")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def browser(chromium, live_server):
+    """A fresh browser context for this test, opening pages of the live server."""
+    context = chromium.new_context(base_url=live_server.url, viewport=DESKTOP,
+                                   reduced_motion="reduce", locale="en-GB",
+                                   timezone_id="UTC")
+    context.set_default_timeout(10_000)
+    yield context
+    context.close()
+
+
+@pytest.fixture
+def page(browser):
+    return browser.new_page()
+
+
+@pytest.fixture
+def screenshot():
+    """``screenshot(page, "thread")``: full-page PNGs at phone and desktop widths in docs/screenshots."""
+    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+
+    def take(page, name: str):
+        original = page.viewport_size
+        for label, size in (("phone", PHONE), ("desktop", DESKTOP)):
+            page.set_viewport_size(size)
+            page.wait_for_timeout(50)
+            page.screenshot(path=str(SCREENSHOTS / f"{name}-{label}-{size['width']}.png"),
+                            full_page=True, animations="disabled", caret="hide")
+        page.set_viewport_size(original)
+
+    return take
