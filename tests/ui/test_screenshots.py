@@ -1,0 +1,48 @@
+"""Screenshots of the forum's main pages at phone and desktop widths, over the demo community.
+
+Written to docs/screenshots/ (the README shows them), so anyone can look at the forum without
+running it. Each page is also checked for what makes it usable: one h1, labelled landmarks,
+and no request leaving 127.0.0.1.
+"""
+import pytest
+from playwright.sync_api import expect
+
+from forum import demo
+from forum.extensions import db
+
+PAGES = [
+    ("home", "/"),
+    ("thread", "/t/1"),
+    ("profile", "/u/grace"),
+    ("leaderboard", "/leaderboard"),
+]
+
+
+@pytest.fixture
+def demo_forum(app):
+    demo.seed()
+    db.session.commit()
+
+
+def log_in(page, username):
+    page.goto("/login")
+    page.get_by_label("Username or email").fill(username)
+    page.get_by_label("Password").fill(demo.PASSWORD)
+    page.get_by_role("button", name="Log in").click()
+    page.wait_for_url("**/")
+
+
+@pytest.mark.parametrize("name, path", PAGES, ids=[name for name, _ in PAGES])
+def test_page_screenshots_at_phone_and_desktop_widths(demo_forum, page, screenshot, live_server,
+                                                      name, path):
+    outside = []
+    page.on("request", lambda request: None if request.url.startswith(live_server.url)
+            else outside.append(request.url))
+    log_in(page, "linus")
+    response = page.goto(path)
+    assert response.status == 200, f"{path} answered {response.status}"
+    expect(page.locator("h1")).to_have_count(1)
+    expect(page.get_by_role("main")).to_be_visible()
+    expect(page.get_by_role("navigation", name="Site")).to_be_visible()
+    screenshot(page, name)
+    assert outside == [], f"requests left the server: {outside}"
