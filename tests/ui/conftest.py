@@ -106,3 +106,56 @@ def screenshot():
         page.set_viewport_size(original)
 
     return take
+
+
+PASSWORD = "correct horse battery"
+
+
+@pytest.fixture
+def settle(app):
+    """End the test thread's transaction, so the live server can write (SQLite has one writer).
+
+    Call it after making things with ``make`` and before the browser acts.
+    """
+    return db.session.commit
+
+
+@pytest.fixture
+def log_in():
+    """``log_in(page, "grace")``: through the real login form; waits until the forum greets them."""
+    from playwright.sync_api import expect
+
+    def act(page, username: str, password: str = PASSWORD):
+        page.goto("/login")
+        page.get_by_label("Username or email").fill(username)
+        page.get_by_label("Password").fill(password)
+        page.get_by_role("button", name="Log in").click()
+        expect(page.get_by_role("navigation", name="Site")
+               .get_by_role("link", name=username, exact=True)).to_be_visible()
+
+    return act
+
+
+class NoReload:
+    """Proves a step happened without a page load: a mark on ``window`` survives only in place."""
+
+    def mark(self, page):
+        page.evaluate("window.__forumStillHere = true")
+
+    def check(self, page):
+        assert page.evaluate("window.__forumStillHere === true"), "the page was reloaded"
+
+
+@pytest.fixture
+def no_reload():
+    return NoReload()
+
+
+@pytest.fixture
+def page_without_js(chromium, live_server):
+    """A page with JavaScript off: every action must still work as a plain form post."""
+    context = chromium.new_context(base_url=live_server.url, viewport=DESKTOP,
+                                   java_script_enabled=False, timezone_id="UTC")
+    context.set_default_timeout(10_000)
+    yield context.new_page()
+    context.close()

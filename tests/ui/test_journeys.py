@@ -1,40 +1,14 @@
-"""A member's journeys through the forum in a real browser (Chromium via Playwright).
-
-Every step is what a person does: fill labelled fields, press buttons, read the page. Where a
-step promises "without a reload", the test proves the page was not reloaded by leaving a mark
-on ``window`` that a navigation would wipe.
-"""
+"""A visitor's first journey in a real browser: register, log in, start a thread with a
+Markdown preview, reply. Every step is what a person does: fill labelled fields, press
+buttons, read the page."""
 import re
 
 from playwright.sync_api import expect
 
-from forum.extensions import db
-
 PASSWORD = "correct horse battery"
 
 
-def settle():
-    """End the test thread's transaction: SQLite lets only one writer hold the database."""
-    db.session.commit()
-
-
-def log_in(page, username, password=PASSWORD):
-    page.goto("/login")
-    page.get_by_label("Username or email").fill(username)
-    page.get_by_label("Password").fill(password)
-    page.get_by_role("button", name="Log in").click()
-    expect(page.get_by_role("navigation", name="Site").get_by_role("link", name=username)).to_be_visible()
-
-
-def mark_no_reload(page):
-    page.evaluate("window.__stillHere = true")
-
-
-def assert_no_reload(page):
-    assert page.evaluate("window.__stillHere === true"), "the page was reloaded"
-
-
-def test_visitor_registers_starts_a_thread_with_a_preview_and_replies(page, make):
+def test_visitor_registers_starts_a_thread_with_a_preview_and_replies(page, make, settle, no_reload):
     make.category("help", "Help and how-to")
     settle()
 
@@ -51,12 +25,12 @@ def test_visitor_registers_starts_a_thread_with_a_preview_and_replies(page, make
     page.get_by_role("link", name="Start a thread").click()
     page.get_by_label("Title").fill("How do I cite a reply?")
     page.get_by_label("Opening post").fill("Use **permalinks**, like <script>alert(1)</script> this.")
-    mark_no_reload(page)
+    no_reload.mark(page)
     page.get_by_role("button", name="Preview").click()
     preview = page.get_by_role("region", name="Preview")
     expect(preview.locator("strong")).to_have_text("permalinks")
     expect(preview.locator("script")).to_have_count(0)
-    assert_no_reload(page)
+    no_reload.check(page)
     page.get_by_label("Tags").fill("links, how-to")
     page.get_by_role("button", name="Start the thread").click()
 
@@ -67,12 +41,23 @@ def test_visitor_registers_starts_a_thread_with_a_preview_and_replies(page, make
     page.get_by_label("Your reply").fill("Answering my own question: the **time** is the permalink.")
     page.get_by_role("button", name="Post reply").click()
     expect(page).to_have_url(re.compile(r"#post-\d+$"))
-    reply = page.locator(".comment").last
-    expect(reply.locator("strong")).to_have_text("time")
+    expect(page.locator(".comment").last.locator("strong")).to_have_text("time")
     expect(page.get_by_role("heading", name="1 reply")).to_be_visible()
 
 
-def test_member_logs_in_and_out(page, make):
+def test_preview_of_an_empty_reply_says_what_is_wrong_and_keeps_the_form(page, make, settle, log_in):
+    thread = make.thread(title="Quiet thread")
+    make.user("linus")
+    url = f"/t/{thread.id}"
+    settle()
+    log_in(page, "linus")
+    page.goto(url)
+    page.get_by_role("button", name="Preview").click()
+    expect(page.get_by_role("region", name="Preview")).to_contain_text("Write something first")
+    expect(page.get_by_label("Your reply")).to_be_editable()
+
+
+def test_member_logs_in_and_out(page, make, settle, log_in):
     make.user("linus")
     settle()
     log_in(page, "linus")
@@ -80,7 +65,7 @@ def test_member_logs_in_and_out(page, make):
     expect(page.get_by_role("link", name="Log in")).to_be_visible()
 
 
-def test_wrong_password_shows_the_form_again_with_a_message(page, make):
+def test_wrong_password_shows_the_form_again_with_a_message(page, make, settle):
     make.user("linus")
     settle()
     page.goto("/login")
@@ -88,3 +73,19 @@ def test_wrong_password_shows_the_form_again_with_a_message(page, make):
     page.get_by_label("Password").fill("not the password")
     page.get_by_role("button", name="Log in").click()
     expect(page.get_by_role("alert")).to_contain_text("do not match")
+    expect(page.get_by_label("Username or email")).to_have_value("linus")
+
+
+def test_the_whole_journey_works_by_keyboard(page, make, settle):
+    make.user("linus")
+    settle()
+    page.goto("/")
+    page.keyboard.press("Tab")
+    expect(page.get_by_role("link", name="Skip to content")).to_be_focused()
+    page.goto("/login")
+    page.get_by_label("Username or email").focus()
+    page.keyboard.type("linus")
+    page.keyboard.press("Tab")
+    page.keyboard.type(PASSWORD)
+    page.keyboard.press("Enter")
+    expect(page.get_by_role("navigation", name="Site").get_by_role("link", name="linus")).to_be_visible()

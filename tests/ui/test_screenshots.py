@@ -24,21 +24,13 @@ def demo_forum(app):
     db.session.commit()
 
 
-def log_in(page, username):
-    page.goto("/login")
-    page.get_by_label("Username or email").fill(username)
-    page.get_by_label("Password").fill(demo.PASSWORD)
-    page.get_by_role("button", name="Log in").click()
-    page.wait_for_url("**/")
-
-
 @pytest.mark.parametrize("name, path", PAGES, ids=[name for name, _ in PAGES])
 def test_page_screenshots_at_phone_and_desktop_widths(demo_forum, page, screenshot, live_server,
-                                                      name, path):
+                                                      log_in, name, path):
     outside = []
     page.on("request", lambda request: None if request.url.startswith(live_server.url)
             else outside.append(request.url))
-    log_in(page, "linus")
+    log_in(page, "linus", demo.PASSWORD)
     response = page.goto(path)
     assert response.status == 200, f"{path} answered {response.status}"
     expect(page.locator("h1")).to_have_count(1)
