@@ -9,9 +9,9 @@ from forum.extensions import db
 PAGES = ["/", "/t/1", "/u/grace", "/leaderboard", "/c/help/new", "/search?q=helpful"]
 
 UNLABELLED = """() => [...document.querySelectorAll('input, textarea, select, button')]
-  .filter(el => el.type !== 'hidden' && el.offsetParent !== null)
+  .filter(el => el.type !== 'hidden')
   .filter(el => !(el.labels && el.labels.length) && !el.getAttribute('aria-label')
-                && !el.getAttribute('aria-labelledby') && !(el.tagName === 'BUTTON' && el.innerText.trim()))
+                && !el.getAttribute('aria-labelledby') && !(el.tagName === 'BUTTON' && el.textContent.trim()))
   .map(el => el.outerHTML.slice(0, 120))"""
 
 # WCAG 2 contrast of each visible text against the first opaque background behind it.

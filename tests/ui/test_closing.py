@@ -20,7 +20,7 @@ def test_moderator_closes_a_thread_and_members_see_comments_are_closed(browser, 
     log_in(page, "ada")
     page.goto(heated)
     page.get_by_text(re.compile(r"^Close thread")).first.click()  # the disclosure
-    page.get_by_label(re.compile("Reason")).fill("Both sides have been heard; see the style guide.")
+    page.locator(".thread-tools").get_by_label(re.compile("Reason")).fill("Both sides have been heard; see the style guide.")
     page.get_by_role("button", name="Close thread").click()
     expect(page.get_by_text("Comments are closed.")).to_be_visible()
     expect(page.get_by_text("Both sides have been heard; see the style guide.")).to_be_visible()
@@ -39,7 +39,7 @@ def test_moderator_reopens_a_closed_thread(page, heated, log_in):
     log_in(page, "ada")
     page.goto(heated)
     page.get_by_text(re.compile(r"^Close thread")).first.click()
-    page.get_by_label(re.compile("Reason")).fill("Cooling off.")
+    page.locator(".thread-tools").get_by_label(re.compile("Reason")).fill("Cooling off.")
     page.get_by_role("button", name="Close thread").click()
     expect(page.get_by_text("Comments are closed.")).to_be_visible()
     page.get_by_role("button", name=re.compile("Reopen")).click()

@@ -13,7 +13,7 @@ def answered(make, settle):
     grace, linus = make.user("grace"), make.user("linus")
     make.user("margaret")
     thread = make.thread(grace, title="Which signal matters most?", body="Helpful marks or accepts?")
-    reply = make.reply(thread, linus, "Accepted answers: the asker says it was **solved**.")
+    reply = make.reply(thread, linus, "The asker's own word that the problem is **solved**.")
     values = {"url": f"/t/{thread.id}", "post": f"#post-{reply.id}"}
     settle()
     return values
