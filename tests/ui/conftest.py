@@ -7,11 +7,13 @@ backend parametrization never reaches these tests.
 """
 import os
 import shutil
+import threading
 from pathlib import Path
 
 import pytest
+from werkzeug.serving import make_server
 
-from forum import create_app
+from forum import create_app, demo
 from forum.database import create_schema
 from forum.extensions import db
 
@@ -32,21 +34,25 @@ def pytest_collection_modifyitems(items):
             item.add_marker(pytest.mark.browser)
 
 
+def browser_config(database_path: Path) -> dict:
+    return {
+        "TESTING": True,
+        "DATABASE_URL": f"sqlite:///{database_path}",
+        "SECRET_KEY": "test",
+        "WTF_CSRF_ENABLED": True,  # a browser sends real forms; prove they carry the token
+        "RATELIMIT_ENABLED": False,
+        "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
+        "SERVER_NAME": None,
+    }
+
+
 @pytest.fixture
 def app_factory(tmp_path):
     """Apps over one SQLite database of this test's own (the browser tests' only backend)."""
     made = []
 
     def build(**overrides):
-        config = {
-            "TESTING": True,
-            "DATABASE_URL": f"sqlite:///{tmp_path / 'forum.sqlite3'}",
-            "SECRET_KEY": "test",
-            "WTF_CSRF_ENABLED": True,  # a browser sends real forms; prove they carry the token
-            "RATELIMIT_ENABLED": False,
-            "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",
-            "SERVER_NAME": None,
-        }
+        config = browser_config(tmp_path / "forum.sqlite3")
         config.update(overrides)
         app = create_app(config)
         if not made:
@@ -73,6 +79,35 @@ def chromium():
         browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
+
+@pytest.fixture(scope="session")
+def demo_site(tmp_path_factory):
+    """The demo community (``seed-demo``), served once for the tests that only look at pages."""
+    app = create_app(browser_config(tmp_path_factory.mktemp("demo") / "forum.sqlite3"))
+    with app.app_context():
+        create_schema()
+        demo.seed()
+        db.session.remove()
+    server = make_server("127.0.0.1", 0, app, threaded=True)
+    thread = threading.Thread(target=server.serve_forever, daemon=True)
+    thread.start()
+    server.url = f"http://127.0.0.1:{server.server_port}"
+    yield server
+    server.shutdown()
+    thread.join(5)
+    with app.app_context():
+        db.engine.dispose()
+
+
+@pytest.fixture
+def demo_page(chromium, demo_site):
+    """A page in a fresh browser context on the demo site (nobody logged in yet)."""
+    context = chromium.new_context(base_url=demo_site.url, viewport=DESKTOP,
+                                   reduced_motion="reduce", locale="en-GB", timezone_id="UTC")
+    context.set_default_timeout(10_000)
+    yield context.new_page()
+    context.close()
 
 
 @pytest.fixture

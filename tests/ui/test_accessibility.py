@@ -4,7 +4,6 @@ import pytest
 from playwright.sync_api import expect
 
 from forum import demo
-from forum.extensions import db
 
 PAGES = ["/", "/t/1", "/u/grace", "/leaderboard", "/c/help/new", "/search?q=helpful"]
 
@@ -48,14 +47,9 @@ LOW_CONTRAST = """() => {
 }"""
 
 
-@pytest.fixture
-def demo_forum(app, settle):
-    demo.seed()
-    settle()
-
-
 @pytest.mark.parametrize("path", PAGES)
-def test_page_is_labelled_legible_and_navigable(demo_forum, page, log_in, path):
+def test_page_is_labelled_legible_and_navigable(demo_page, log_in, path):
+    page = demo_page
     log_in(page, "grace", demo.PASSWORD)
     response = page.goto(path)
     assert response.status == 200, f"{path} answered {response.status}"
@@ -68,7 +62,8 @@ def test_page_is_labelled_legible_and_navigable(demo_forum, page, log_in, path):
     assert page.evaluate("document.documentElement.lang") == "en"
 
 
-def test_keyboard_focus_is_visible(demo_forum, page):
+def test_keyboard_focus_is_visible(demo_page):
+    page = demo_page
     page.goto("/t/1")
     page.keyboard.press("Tab")  # the skip link
     page.keyboard.press("Tab")  # the brand
@@ -80,7 +75,8 @@ def test_keyboard_focus_is_visible(demo_forum, page):
     assert page.evaluate("location.hash") == "#main"
 
 
-def test_phone_width_never_scrolls_sideways(demo_forum, page, log_in):
+def test_phone_width_never_scrolls_sideways(demo_page, log_in):
+    page = demo_page
     log_in(page, "grace", demo.PASSWORD)
     page.set_viewport_size({"width": 390, "height": 844})
     for path in PAGES:

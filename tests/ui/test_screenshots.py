@@ -8,7 +8,6 @@ import pytest
 from playwright.sync_api import expect
 
 from forum import demo
-from forum.extensions import db
 
 PAGES = [
     ("home", "/"),
@@ -18,17 +17,12 @@ PAGES = [
 ]
 
 
-@pytest.fixture
-def demo_forum(app):
-    demo.seed()
-    db.session.commit()
-
-
 @pytest.mark.parametrize("name, path", PAGES, ids=[name for name, _ in PAGES])
-def test_page_screenshots_at_phone_and_desktop_widths(demo_forum, page, screenshot, live_server,
-                                                      log_in, name, path):
+def test_page_screenshots_at_phone_and_desktop_widths(demo_page, demo_site, screenshot, log_in,
+                                                      name, path):
+    page = demo_page
     outside = []
-    page.on("request", lambda request: None if request.url.startswith(live_server.url)
+    page.on("request", lambda request: None if request.url.startswith(demo_site.url)
             else outside.append(request.url))
     log_in(page, "linus", demo.PASSWORD)
     response = page.goto(path)
