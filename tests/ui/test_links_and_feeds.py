@@ -45,9 +45,11 @@ def test_a_thread_linked_from_another_shows_a_pingback_apart_from_replies(page, 
 
 def test_a_threads_feed_link_opens_its_atom_feed(page, cited):
     page.goto(cited)
-    link = page.locator('head link[rel="alternate"][type="application/atom+xml"]').last
+    link = page.locator('head link[rel="alternate"][type="application/atom+xml"][href*="/t/"]')
     href = link.get_attribute("href")
     assert re.search(r"/t/\d+/feed\.atom$", href), href
+    visible = page.locator("main").get_by_role("link", name=re.compile("Atom"))
+    expect(visible).to_have_attribute("href", re.compile(r"/t/\d+/feed\.atom$"))
     response = page.request.get(href)
     assert response.status == 200
     assert "atom" in response.headers["content-type"]
