@@ -43,6 +43,9 @@ def create_app(test_config: dict | None = None) -> Flask:
     errors.init_app(app)
     templating.init_app(app)
     register_blueprints(app)
+    from forum.moderation import limits
+
+    limits.init_app(app)
 
     from forum import cli
 
@@ -59,3 +62,6 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (accounts, threads, api):
         app.register_blueprint(blueprint)
+    from forum.moderation.routes import bp as moderation
+
+    app.register_blueprint(moderation)
