@@ -120,6 +120,9 @@ def lock_thread(thread_id: int) -> Thread:
     thread = db.session.scalar(
         select(Thread).where(Thread.id == thread_id, Thread.deleted_at.is_(None))
         .with_for_update(of=Thread)
+        # A thread loaded earlier in this transaction keeps its old values unless refreshed:
+        # the lock must hand back the row as the previous lock holder committed it.
+        .execution_options(populate_existing=True)
     )
     if thread is None:
         raise Refused("There is no such thread.", 404)
