@@ -237,3 +237,43 @@ def test_audit_log_paginates(client, make, auth, mod):
     assert "entry 04" in second and "entry 00" in second and "entry 05" not in second
     assert client.get("/mod/log?page=3").status_code == 404
     assert client.get("/mod/log?page=x").status_code == 400
+
+
+def test_suspension_for_abuse_reverses_every_point_the_member_gave(client, make, auth, mod):
+    from forum.contribution import ledger
+    from forum.contribution.models import ContributionEvent, MemberScore
+
+    thread = make.thread()
+    friend = thread.author
+    sock = make.user("sock")
+    honest = make.user("hal")
+    post = db.session.get(Post, db.session.scalar(select(Post.id)))
+    ledger.record("helpful", friend.id, sock.id, post_id=post.id)
+    ledger.record("shared", friend.id, sock.id, post_id=post.id)
+    ledger.record("helpful", friend.id, honest.id, post_id=post.id)
+    db.session.commit()
+    auth.login(mod)
+    response = client.post("/u/sock/suspend", data={"reason": "Sock puppet", "abuse": "y"})
+    assert response.status_code == 303
+    db.session.expire_all()
+    events = db.session.scalars(select(ContributionEvent).order_by(ContributionEvent.id)).all()
+    assert [(e.actor_id, e.reversed_at is not None) for e in events] == [
+        (sock.id, True), (sock.id, True), (honest.id, False)]
+    assert db.session.get(MemberScore, friend.id).all_time == 10
+    assert db.session.get(type(sock), sock.id).suspended_for_abuse
+    assert actions()[-1][:2] == ("suspend_for_abuse", "user")
+
+
+def test_plain_suspension_keeps_the_points_the_member_gave(client, make, auth, mod):
+    from forum.contribution import ledger
+    from forum.contribution.models import ContributionEvent
+
+    thread = make.thread()
+    member = make.user("slow")
+    post_id = db.session.scalar(select(Post.id))
+    ledger.record("helpful", thread.author_id, member.id, post_id=post_id)
+    db.session.commit()
+    auth.login(mod)
+    assert client.post("/u/slow/suspend", data={"reason": "Cooling off"}).status_code == 303
+    db.session.expire_all()
+    assert db.session.scalar(select(ContributionEvent.reversed_at)) is None
