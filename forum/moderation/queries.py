@@ -44,11 +44,11 @@ def flagged_posts(limit: int = QUEUE_LIMIT) -> list[FlaggedPost]:
 
 def pending_links(limit: int = QUEUE_LIMIT) -> list[tuple[Link, Thread]]:
     """Incoming links waiting for a moderator, oldest first, with their target threads."""
-    return db.session.execute(
+    return [(link, thread) for link, thread in db.session.execute(
         select(Link, Thread).join(Thread, Thread.id == Link.target_thread_id)
         .where(Link.status == "pending")
         .order_by(Link.created_at, Link.id).limit(limit)
-    ).tuples().all()
+    )]
 
 
 def audit_log(page: int) -> Page:
