@@ -266,9 +266,13 @@ class _PinnedConnection(http.client.HTTPConnection):
         if self._context is not None:
             try:
                 sock = self._context.wrap_socket(sock, server_hostname=self.host)
-            except (ssl.SSLError, ssl.CertificateError, OSError) as exc:
+            except Exception as exc:
                 sock.close()
-                raise ConnectFailed(f"TLS with {self.host} failed: {exc}") from None
+                if isinstance(exc, TimeoutError):
+                    raise FetchTimeout(f"timed out in the TLS handshake with {self.host}") from None
+                if isinstance(exc, OSError):  # ssl.SSLError and certificate errors too
+                    raise ConnectFailed(f"TLS with {self.host} failed: {exc}") from None
+                raise
         self.sock = sock
         # Socket timeouts bound each read, not the total; a server trickling one byte at a time
         # would never trip them, so a watchdog ends the connection at the deadline.
