@@ -162,7 +162,7 @@ NOT_PUBLIC = [
     "198.18.0.1", "198.51.100.7", "203.0.113.9", "224.0.0.1", "224.0.1.1", "239.255.255.250",
     "240.0.0.1", "255.255.255.255",
     "::", "::1", "fe80::1", "fc00::1", "fd12:3456::1", "ff02::1", "ff0e::1", "2001:db8::1",
-    "::ffff:127.0.0.1", "::ffff:10.0.0.1", "::ffff:169.254.169.254", "64:ff9b::7f00:1",
+    "fec0::1", "::ffff:127.0.0.1", "::ffff:10.0.0.1", "::ffff:169.254.169.254", "64:ff9b::7f00:1",
     "64:ff9b::a00:1", "2002:7f00:1::1", "2002:c0a8:101::1", "64:ff9b:1::1", "3fff::1",
     "not an address", "",
 ]
@@ -301,6 +301,12 @@ def test_allowed_hosts_skip_the_address_check(allow, url):
 def test_allow_hosts_are_exact(allow, url):
     with pytest.raises(BlockedAddress):
         check_url(url, frozenset(allow))
+
+
+def test_allow_hosts_as_the_raw_setting_string():
+    assert check_url("http://localhost:8000/", "example.com, localhost:8000").port == 8000
+    with pytest.raises(BlockedAddress):
+        check_url("http://localhost:8000/", "localhost:80")  # not the characters "l", "o", ...
 
 
 def test_parse_allow_hosts():
