@@ -35,6 +35,14 @@
     if (submit) submit.parentNode.insertBefore(button, submit.nextSibling);
     else form.appendChild(button);
 
+    // Once the text changes, say the preview shows an older version of it.
+    textarea.addEventListener("input", function () {
+      if (!panel.hidden) {
+        panel.classList.add("preview-stale");
+        heading.textContent = "Preview (of an earlier version: press Preview again)";
+      }
+    });
+
     button.addEventListener("click", function () {
       var data = new FormData();
       data.append("body", textarea.value);
@@ -42,7 +50,8 @@
       if (token) data.append("csrf_token", token.value);
       button.disabled = true;
       panel.hidden = false;
-      panel.classList.remove("preview-error");
+      panel.classList.remove("preview-error", "preview-stale");
+      heading.textContent = "Preview";
       content.textContent = "Rendering…";
       fetch(url, { method: "POST", body: data, credentials: "same-origin",
                    headers: { "Accept": "application/json" } })

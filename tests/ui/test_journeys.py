@@ -31,6 +31,11 @@ def test_visitor_registers_starts_a_thread_with_a_preview_and_replies(page, make
     expect(preview.locator("strong")).to_have_text("permalinks")
     expect(preview.locator("script")).to_have_count(0)
     no_reload.check(page)
+    page.get_by_label("Opening post").press("End")
+    page.get_by_label("Opening post").type(" And _dates_.")
+    expect(preview).to_contain_text("earlier version")
+    page.get_by_role("button", name="Preview").click()
+    expect(preview.locator("em")).to_have_text("dates")
     page.get_by_label("Tags").fill("links, how-to")
     page.get_by_role("button", name="Start the thread").click()
 
