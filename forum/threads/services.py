@@ -115,6 +115,8 @@ def lock_thread(thread_id: int) -> Thread:
     thread = db.session.scalar(
         select(Thread).where(Thread.id == thread_id, Thread.deleted_at.is_(None))
         .with_for_update(of=Thread)
+        # The row as it is now that we hold the lock, not as this session read it earlier.
+        .execution_options(populate_existing=True)
     )
     if thread is None:
         raise Refused("There is no such thread.", 404)
