@@ -115,6 +115,7 @@ def pages(url: str) -> list[dict]:
     """What to load, found in the benchmark data; each with its query counts, or skipped."""
     from flask import request_started  # noqa: F401  (the app must import before we count)
     from sqlalchemy import event, func, select
+    from sqlalchemy.engine import Engine
 
     from forum import create_app
     from forum.contribution.models import MemberScore
@@ -140,7 +141,7 @@ def pages(url: str) -> list[dict]:
             ("feed 304", "/feed.atom", None),
         ]
         statements: list[str] = []
-        event.listen(db.engine, "before_cursor_execute",
+        event.listen(Engine, "before_cursor_execute",  # every engine: the page cache has its own
                      lambda *args: statements.append(args[2]))
         for name, path, headers in candidates:
             first = client.get(path, headers=headers or {})
@@ -173,8 +174,7 @@ def pages(url: str) -> list[dict]:
 def run(args) -> str:
     url = generate.ensure(args.db, args.scale)
     targets = pages(url)
-    env = {"FORUM_DATABASE_URL": url, "FORUM_SECRET_KEY": "bench", "FORUM_AUTO_MIGRATE": "false",
-           "FORUM_RATELIMIT_ENABLED": "false"}
+    env = {"FORUM_DATABASE_URL": url, "FORUM_SECRET_KEY": "bench", "FORUM_AUTO_MIGRATE": "false"}
     if args.redis:
         env["FORUM_REDIS_URL"] = args.redis
     hello = []
