@@ -24,7 +24,7 @@ DATA_DIR = HERE / "data"
 SQLITE_PATH = DATA_DIR / "forum-bench.sqlite3"
 POSTGRES_SERVER = os.environ.get("BENCH_POSTGRES_SERVER", "postgresql://postgres@127.0.0.1:5432")
 POSTGRES_URL = POSTGRES_SERVER + "/forum_bench"
-SCHEMA_VERSION = "1"
+SCHEMA_VERSION = "2"  # 2: the ledger's own decay epoch
 
 MEMBERS, THREADS, POSTS, EVENTS = 100_000, 20_000, 500_000, 1_000_000
 HOT_THREADS, HOT_REPLIES = 100, 200
@@ -36,7 +36,6 @@ CATEGORIES = [("general", "General", None), ("help", "Help and how-to", None),
 KINDS = [("helpful", 10, 70), ("accepted", 15, 5), ("shared", 5, 15), ("linked", 5, 6),
          ("pingback", 5, 4)]  # (kind, points, weight in %)
 HALF_LIFE_DAYS = 90
-DECAY_EPOCH = datetime(2020, 1, 1)
 WINDOWS = (("week", 7), ("month", 30), ("year", 365))
 HISTORY_DAYS = 730
 PASSWORD = "bench-password"
@@ -76,6 +75,7 @@ def build(sizes: dict, now: datetime, seed: int = 7):
     """Every table's rows, as {table: (columns, rows)}; rows are lists of tuples or generators."""
     from werkzeug.security import generate_password_hash
 
+    from forum.contribution.rules import DECAY_EPOCH
     from forum.markup import render_markdown
 
     rnd = random.Random(seed)

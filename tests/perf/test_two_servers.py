@@ -105,7 +105,8 @@ def test_racing_replies_and_a_close_through_both_servers_keep_the_invariants(two
         return statuses
 
     def close_midway():
-        with app_a.app_context():
+        # As the moderator's close form would: a POST to server A.
+        with app_a.test_request_context(f"/t/{thread_id}/close", method="POST"):
             thread = lock_thread(thread_id)
             thread.closed_at, thread.closed_reason = utcnow(), "Closed mid-race."
             thread.closed_by_role = "moderator"
