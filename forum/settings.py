@@ -32,6 +32,7 @@ DEFAULTS = {
     "POINTS_LINKED": 5,
     "POINTS_PINGBACK": 5,
     "SCORE_HALF_LIFE_DAYS": 90,
+    "PAGE_CACHE_SECONDS": 60,  # visitors' pages are cached this long at most (0: never)
     # Windowed scores drop aged events at most this often (0: before every read).
     "SCORE_SWEEP_SECONDS": 60,
     "AUTO_MIGRATE": None,  # None: migrate on start-up only for the embedded SQLite default
