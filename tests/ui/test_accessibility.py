@@ -62,6 +62,17 @@ def test_page_is_labelled_legible_and_navigable(demo_page, log_in, path):
     assert page.evaluate("document.documentElement.lang") == "en"
 
 
+@pytest.mark.parametrize("path", ["/", "/t/1", "/u/grace", "/leaderboard"])
+def test_dark_mode_keeps_the_contrast(demo_page, log_in, path):
+    page = demo_page
+    page.emulate_media(color_scheme="dark")
+    log_in(page, "grace", demo.PASSWORD)
+    page.goto(path)
+    background = page.evaluate("getComputedStyle(document.body).backgroundColor")
+    assert background != "rgb(246, 244, 239)", "the dark palette did not apply"
+    assert page.evaluate(LOW_CONTRAST) == []
+
+
 def test_keyboard_focus_is_visible(demo_page):
     page = demo_page
     page.goto("/t/1")
