@@ -15,6 +15,8 @@ DEFAULTS = {
     "SITE_NAME": "The Forum",
     "RATELIMIT_ENABLED": True,
     "LINKS_AUTO_APPROVE": False,
+    "LINKS_INCOMING_PER_HOST": "30 per hour",  # Pingbacks and Webmentions from one source host
+    "LINKS_RETRY_DELAYS": "60,600,3600,21600",  # seconds between tries of an outgoing ping
     "OUTBOUND_ALLOW_HOSTS": "",
     "POSTS_PER_PAGE": 50,
     "THREADS_PER_PAGE": 30,

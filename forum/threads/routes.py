@@ -5,6 +5,7 @@ from flask_login import current_user, login_required
 from forum.contribution.queries import post_stats
 from forum.errors import Refused
 from forum.extensions import db
+from forum.links.outgoing import mentions_by_post
 from forum.links.queries import thread_pingbacks
 from forum.threads import queries, services
 from forum.forms import ConfirmForm
@@ -84,6 +85,7 @@ def render_thread(thread, page: int, form=None, error=None, status=200):
         posts=posts,
         stats=post_stats([p.id for p in posts], viewer_id),
         pingbacks=thread_pingbacks(thread.id),
+        mentions=mentions_by_post([p.id for p in posts if p.author_id == viewer_id]),
         page=page,
         pages=pages,
         closed=closed,
