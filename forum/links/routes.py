@@ -55,12 +55,12 @@ def pingback_endpoint():
         return xml(xmlrpc.fault_response(xmlrpc.INVALID_PARAMS,
                                          "pingback.ping takes two strings: source and target."))
     try:
-        link, verify = receive_ping("pingback", params[0], params[1])
+        link_id, verify = receive_ping("pingback", params[0], params[1])
     except PingRefused as refused:
         db.session.rollback()
         return xml(xmlrpc.fault_response(refused.fault, refused.message))
     if verify:
-        jobs.enqueue(verify_link, link.id)
+        jobs.enqueue(verify_link, link_id)
     return xml(xmlrpc.success_response(
         "Thanks: the pingback will be verified and shown once a moderator approves it."))
 
@@ -72,13 +72,13 @@ def webmention_endpoint():
     source = request.form.get("source", "")
     target = request.form.get("target", "")
     try:
-        link, verify = receive_ping("webmention", source, target)
+        link_id, verify = receive_ping("webmention", source, target)
     except PingRefused as refused:
         db.session.rollback()
         return plain(refused.message, refused.status)
     if verify:
-        jobs.enqueue(verify_link, link.id)
-    status_url = absolute_url("links.webmention_status", link_id=link.id)
+        jobs.enqueue(verify_link, link_id)
+    status_url = absolute_url("links.webmention_status", link_id=link_id)
     return plain(f"Accepted: the source will be verified. Status: {status_url}", 202,
                  Location=status_url)
 

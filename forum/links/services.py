@@ -251,8 +251,8 @@ def source_host(source_url: str) -> str:
     return (urlsplit(source_url).hostname or "").lower()
 
 
-def receive_ping(kind: str, source: str, target: str) -> tuple[Link, bool]:
-    """Store an incoming Pingback or Webmention for verification; (link, whether to verify it).
+def receive_ping(kind: str, source: str, target: str) -> tuple[int, bool]:
+    """Store an incoming Pingback or Webmention for verification; (link id, whether to verify it).
 
     Raises PingRefused (storing nothing) for a bad source or target, a closed thread, a
     repeated Pingback (fault 48) or too many pings from one host. A repeated Webmention
@@ -268,7 +268,7 @@ def receive_ping(kind: str, source: str, target: str) -> tuple[Link, bool]:
     if link is not None and kind == "pingback" and link.status in LIVE:
         raise PingRefused("The pingback has already been registered.", 48)
     if not allow_ping(source_host(source)):
-        raise PingRefused(f"Too many pings from {source_host(source)}; try again later.", 50, 429)
+        raise PingRefused(f"Too many pings from {source_host(source)}; try again later.", 49, 429)
     now = utcnow()
     if link is None:
         link = Link(kind=kind, status="verifying", source_url=source, target_url=target_url,
@@ -276,11 +276,15 @@ def receive_ping(kind: str, source: str, target: str) -> tuple[Link, bool]:
                     updated_at=now)
         db.session.add(link)
     elif link.status == "rejected":
-        return link, False  # a moderator said no; a repeat does not ask again
+        link_id = link.id
+        db.session.rollback()
+        return link_id, False  # a moderator said no; a repeat does not ask again
     elif link.status in ("failed", "removed"):
         link.status, link.kind, link.note, link.updated_at = "verifying", kind, "", now
+    db.session.flush()
+    link_id = link.id
     db.session.commit()
-    return link, True
+    return link_id, True
 
 
 # --- verification results ------------------------------------------------------------------
