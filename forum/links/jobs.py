@@ -4,6 +4,7 @@ Both run on the one job queue (``forum.jobs``): RQ workers when ``FORUM_REDIS_UR
 the web process's own thread otherwise. Every fetch goes through ``forum.links.fetch``.
 """
 import logging
+from urllib.parse import urljoin, urlsplit
 
 from flask import current_app
 from sqlalchemy import select
@@ -11,14 +12,22 @@ from sqlalchemy import select
 from forum import jobs
 from forum.extensions import db
 from forum.links import discovery, xmlrpc
-from forum.links.fetch import FetchError, fetch
+from forum.links.fetch import BadURL, BlockedAddress, FetchError, TooLarge, fetch
 from forum.links.models import Link, OutgoingMention
-from forum.links.services import internal_target, refuse_verification, accept_verified, site_host
+from forum.links.services import (
+    accept_verified,
+    internal_target,
+    refuse_verification,
+    resolve_target,
+    site_host,
+)
 from forum.timeutil import utcnow
 
 log = logging.getLogger(__name__)
 
 HTML_TYPES = ("text/html", "application/xhtml+xml")
+# Fetch failures that no later try can mend: the address is refused or the URL is wrong.
+PERMANENT = (BadURL, BlockedAddress, TooLarge)
 GONE = (404, 410)
 MAX_MENTIONS_PER_POST = 20
 
@@ -46,21 +55,29 @@ def verify_link(link_id: int) -> None:
         refuse_verification(link, f"The source could not be fetched: {error}", gone=False)
         db.session.commit()
         return
+    target = resolve_target(*named_target(link))
     if result.status in GONE:
         refuse_verification(link, f"The source answered {result.status}.", gone=True)
     elif not 200 <= result.status < 300:
         refuse_verification(link, f"The source answered {result.status}.", gone=False)
+    elif target is None:
+        refuse_verification(link, "The target thread or post is gone.", gone=True)
+    elif link.status == "verifying" and target[0].closed_state()[0]:
+        refuse_verification(link, "Comments are closed on the target thread.", gone=False)
     else:
         href = linking_href(result, link)
         if href is None:
             refuse_verification(link, "The source does not link to the target.", gone=True)
-        elif link.status == "verifying" and db.session.get(Link, link.id).target_post is None:
-            refuse_verification(link, "The target is gone.", gone=True)
         else:
-            context = discovery.find_link_context(result.text, href)
-            title, excerpt = context_parts(context)
+            title, excerpt = context_parts(discovery.find_link_context(result.text, href))
             accept_verified(link, title or link.source_url, excerpt)
     db.session.commit()
+
+
+def named_target(link: Link) -> tuple[str, int]:
+    if link.target_post_id is None:
+        return "thread", link.target_thread_id
+    return "post", link.target_post_id
 
 
 def context_parts(context) -> tuple[str, str]:
@@ -71,10 +88,6 @@ def context_parts(context) -> tuple[str, str]:
 
 def linking_href(result, link: Link) -> str | None:
     """The href in the fetched source that points at ``link``'s target, if there is one."""
-    from urllib.parse import urljoin
-
-    from forum.links.services import resolve_target
-
     wanted = (link.target_thread_id, link.target_post_id)
     host = site_host_of(link.target_url)
     if result.content_type in HTML_TYPES or not result.content_type:
@@ -91,8 +104,6 @@ def linking_href(result, link: Link) -> str | None:
 
 
 def site_host_of(url: str) -> str:
-    from urllib.parse import urlsplit
-
     return urlsplit(url).netloc or (site_host() or "")
 
 
@@ -152,8 +163,10 @@ def notify(mention: OutgoingMention) -> tuple[str, str]:
     """(status, message) of one try; raises TryAgain when a later try may succeed."""
     try:
         page = fetch_from_forum(mention.target_url, headers={"Accept": "text/html, */*;q=0.5"})
+    except PERMANENT as error:
+        return "failed", f"Could not fetch the linked page: {error}"[:500]
     except FetchError as error:
-        raise TryAgain(f"Could not fetch {mention.target_url}: {error}") from None
+        raise TryAgain(f"Could not fetch the linked page: {error}") from None
     if page.status >= 500:
         raise TryAgain(f"{mention.target_url} answered {page.status}.")
     html = page.text if page.content_type in HTML_TYPES else ""
@@ -174,6 +187,8 @@ def send_webmention(mention: OutgoingMention, endpoint: str) -> tuple[str, str]:
     try:
         answer = fetch_from_forum(endpoint, method="POST",
                                   data={"source": mention.source_url, "target": mention.target_url})
+    except PERMANENT as error:
+        return "failed", f"Could not reach the Webmention endpoint: {error}"[:500]
     except FetchError as error:
         raise TryAgain(f"Could not reach the Webmention endpoint: {error}") from None
     if 200 <= answer.status < 300:
@@ -188,6 +203,8 @@ def send_pingback(mention: OutgoingMention, server: str) -> tuple[str, str]:
     try:
         answer = fetch_from_forum(server, method="POST", data=body,
                                   headers={"Content-Type": "text/xml"})
+    except PERMANENT as error:
+        return "failed", f"Could not reach the Pingback server: {error}"[:500]
     except FetchError as error:
         raise TryAgain(f"Could not reach the Pingback server: {error}") from None
     if answer.status >= 500:

@@ -286,7 +286,7 @@ def test_a_webmention_is_accepted_with_a_status_url(client, thread, site):
     assert response.headers["Location"] in response.get_data(as_text=True)
     status = client.get(f"/webmention/{link.id}")
     assert status.status_code == 200
-    assert "being verified" in status.get_data(as_text=True)
+    assert site.url + "/post" in status.get_data(as_text=True)
     assert client.get("/webmention/999").status_code == 404
 
 
