@@ -69,8 +69,10 @@ def verify_link(link_id: int) -> None:
         if href is None:
             refuse_verification(link, "The source does not link to the target.", gone=True)
         else:
-            title, excerpt = context_parts(discovery.find_link_context(result.text, href))
-            accept_verified(link, title or link.source_url, excerpt)
+            context = discovery.find_link_context(result.text, urljoin(result.final_url, href),
+                                                  base_url=result.final_url)
+            title = (context.title if context else "") or link.source_url
+            accept_verified(link, title, context.excerpt if context else "")
     db.session.commit()
 
 
@@ -78,12 +80,6 @@ def named_target(link: Link) -> tuple[str, int]:
     if link.target_post_id is None:
         return "thread", link.target_thread_id
     return "post", link.target_post_id
-
-
-def context_parts(context) -> tuple[str, str]:
-    if isinstance(context, tuple):
-        return context[0] or "", context[1] or ""
-    return getattr(context, "title", "") or "", getattr(context, "excerpt", "") or ""
 
 
 def linking_href(result, link: Link) -> str | None:
@@ -176,7 +172,7 @@ def notify(mention: OutgoingMention) -> tuple[str, str]:
         return send_webmention(mention, endpoint)
     if not mention.linked:
         return "unsupported", "The page has no Webmention endpoint to tell of the removed link."
-    server = discovery.discover_pingback_server(page.headers, html)
+    server = discovery.discover_pingback_server(page.headers, html, page.final_url)
     if server:
         mention.endpoint, mention.protocol = server, "pingback"
         return send_pingback(mention, server)

@@ -188,8 +188,8 @@ def sync_post_links(post: Post, action: str) -> None:
 
 
 def link_excerpt(html: str, href: str) -> str:
-    _title, excerpt = discovery.find_link_context(html, href)
-    return excerpt or ""
+    context = discovery.find_link_context(html, href)
+    return context.excerpt if context else ""
 
 
 # --- incoming pings ------------------------------------------------------------------------
