@@ -6,7 +6,7 @@ from flask import Flask
 from forum import settings
 
 
-def create_app(test_config: dict | None = None) -> Flask:
+def create_app(test_config: dict | None = None, instance_path: str | None = None) -> Flask:
     """Build the app: settings, extensions, blueprints, commands.
 
     Works as ``flask --app forum``, ``gunicorn "forum:create_app()"`` and the ``forum`` script.
@@ -14,6 +14,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(
         __name__,
         instance_relative_config=True,
+        instance_path=instance_path,
         template_folder="../templates",
         static_folder="../static",
     )
