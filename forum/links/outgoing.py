@@ -53,10 +53,14 @@ def sync_mentions(post: Post, action: str) -> None:
             mention.last_error, mention.updated_at = "", now
 
 
-def mentions_by_post(post_ids: list[int]) -> dict[int, list[OutgoingMention]]:
-    """The current mentions of each post, for showing their results to the author."""
+def mentions_by_post(post_ids: list[int] | None) -> dict[int, list[OutgoingMention]]:
+    """The current mentions of each post, for showing their results to the author.
+
+    None (an anonymous reader) asks nothing; a list, even empty, is one query, so a member's
+    thread page costs the same however many of the posts are theirs.
+    """
     grouped: dict[int, list[OutgoingMention]] = {}
-    if not post_ids:
+    if post_ids is None:
         return grouped
     for mention in db.session.scalars(
         select(OutgoingMention).where(OutgoingMention.post_id.in_(post_ids),

@@ -85,7 +85,8 @@ def render_thread(thread, page: int, form=None, error=None, status=200):
         posts=posts,
         stats=post_stats([p.id for p in posts], viewer_id),
         pingbacks=thread_pingbacks(thread.id),
-        mentions=mentions_by_post([p.id for p in posts if p.author_id == viewer_id]),
+        mentions=mentions_by_post([p.id for p in posts if p.author_id == viewer_id]
+                                  if viewer_id else None),
         page=page,
         pages=pages,
         closed=closed,
