@@ -210,7 +210,7 @@ def send_pingback(mention: OutgoingMention, server: str) -> tuple[str, str]:
     except xmlrpc.Fault as fault:
         if fault.code == xmlrpc.ALREADY_REGISTERED:
             return "sent", ""
-        if fault.code in (xmlrpc.GENERIC, xmlrpc.UPSTREAM_ERROR):
+        if fault.code in (xmlrpc.GENERIC_FAULT, xmlrpc.UPSTREAM_ERROR):
             raise TryAgain(f"Pingback fault {fault.code}: {fault.message}") from None
         return "failed", f"Pingback fault {fault.code}: {fault.message}"[:500]
     except xmlrpc.XmlRpcError as error:

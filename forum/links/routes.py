@@ -45,8 +45,8 @@ def pingback_endpoint():
     """Pingback 1.0: ``pingback.ping(source, target)`` and ``system.listMethods``, nothing else."""
     try:
         method, params = xmlrpc.parse_call(request.get_data(cache=False))
-    except xmlrpc.Fault as fault:
-        return xml(xmlrpc.fault_response(fault.code, fault.message))
+    except xmlrpc.XmlRpcError as error:
+        return xml(xmlrpc.fault_response(error.code, error.message))
     if method == "system.listMethods":
         return xml(xmlrpc.success_response(PINGBACK_METHODS))
     if method != "pingback.ping":

@@ -99,7 +99,8 @@ def test_list_methods(client):
     (b"""<?xml version="1.0"?>
 <!DOCTYPE lolz [<!ENTITY lol "lol"><!ENTITY lol2 "&lol;&lol;&lol;&lol;&lol;&lol;&lol;&lol;">
 <!ENTITY lol3 "&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;&lol2;">]>
-<methodCall><methodName>&lol3;</methodName></methodCall>""", -32700),
+<methodCall><methodName>&lol3;</methodName></methodCall>""", -32600),  # entities are refused
+    (b"<methodResponse/>", -32600),
 ])
 def test_malformed_calls_are_parse_errors(client, body, code):
     assert fault_of(call(client, body)) == code
