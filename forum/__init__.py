@@ -44,6 +44,9 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     errors.init_app(app)
     templating.init_app(app)
     register_blueprints(app)
+    from forum.moderation import limits
+
+    limits.init_app(app)
 
     from forum import cli
 
@@ -61,3 +64,6 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (accounts, threads, api, links):
         app.register_blueprint(blueprint)
+    from forum.moderation.routes import bp as moderation
+
+    app.register_blueprint(moderation)

@@ -13,7 +13,12 @@ DEFAULTS = {
     "SECRET_KEY": None,  # None: generated once and kept in the instance folder
     "BASE_URL": None,  # None: absolute URLs from the request's host
     "SITE_NAME": "The Forum",
-    "RATELIMIT_ENABLED": True,
+    "RATELIMIT_ENABLED": True,  # false turns off every limit below (forum/moderation/limits.py)
+    "LIMIT_LOGIN": "10 per minute",  # login attempts per IP address
+    "LIMIT_REGISTER": "5 per hour",  # new accounts per IP address
+    "LIMIT_POST": "1 per 10 seconds",  # new threads and replies per member
+    "NEW_MEMBER_HOURS": 24,  # a member this young with no helpful mark received yet is new
+    "NEW_MEMBER_MAX_LINKS": 2,  # links a new member may put in one post
     "LINKS_AUTO_APPROVE": False,
     "LINKS_INCOMING_PER_HOST": "30 per hour",  # Pingbacks and Webmentions from one source host
     "LINKS_RETRY_DELAYS": "60,600,3600,21600",  # seconds between tries of an outgoing ping

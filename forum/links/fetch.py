@@ -41,6 +41,7 @@ _NOT_GLOBAL = tuple(
     ipaddress.ip_network(net) for net in ("192.0.0.0/24", "64:ff9b:1::/48", "3fff::/20", "5f00::/16")
 )
 _NAT64 = ipaddress.ip_network("64:ff9b::/96")
+_GLOBAL_UNICAST_V6 = ipaddress.ip_network("2000::/3")  # the only IPv6 space allocated for public use
 
 
 class FetchError(Exception):
@@ -119,8 +120,8 @@ def is_public_address(ip: str | ipaddress.IPv4Address | ipaddress.IPv6Address) -
     """True only for a globally routable unicast address.
 
     Loopback, private, link-local, multicast, reserved, unspecified, shared (100.64/10),
-    documentation and benchmarking ranges are not public. IPv6 forms that carry an IPv4 address
-    (IPv4-mapped, NAT64, 6to4) are judged by the IPv4 address they carry.
+    documentation and benchmarking ranges are not public, nor is IPv6 outside 2000::/3. IPv6
+    forms that carry an IPv4 address (IPv4-mapped, NAT64, 6to4) are judged by that address.
     """
     try:
         ip = ipaddress.ip_address(ip)
@@ -133,6 +134,8 @@ def is_public_address(ip: str | ipaddress.IPv4Address | ipaddress.IPv6Address) -
             return is_public_address(ipaddress.IPv4Address(int(ip) & 0xFFFFFFFF))
         if ip.sixtofour is not None:
             return is_public_address(ip.sixtofour)
+        if ip not in _GLOBAL_UNICAST_V6:  # e.g. site-local fec0::/10, which is_global lets through
+            return False
     if any(ip in net for net in _NOT_GLOBAL):
         return False
     return ip.is_global and not (ip.is_multicast or ip.is_reserved)
@@ -143,8 +146,12 @@ def parse_allow_hosts(value: str | None) -> frozenset[str]:
     return frozenset(part.strip().lower() for part in (value or "").split(",") if part.strip())
 
 
-def check_url(url: str, allow_hosts: frozenset[str] | set[str] = frozenset()) -> CheckedURL:
-    """Parse, resolve and check ``url``; raise a :class:`FetchError` if it may not be fetched."""
+def check_url(url: str, allow_hosts: frozenset[str] | set[str] | str = frozenset()) -> CheckedURL:
+    """Parse, resolve and check ``url``; raise a :class:`FetchError` if it may not be fetched.
+
+    ``allow_hosts`` entries are ``host`` or ``host:port`` (``[::1]:8080`` for IPv6), any case; a
+    comma-separated string is read like ``FORUM_OUTBOUND_ALLOW_HOSTS``.
+    """
     parts = urlsplit(url.strip())
     scheme = parts.scheme.lower()
     if scheme not in ("http", "https"):
@@ -163,6 +170,7 @@ def check_url(url: str, allow_hosts: frozenset[str] | set[str] = frozenset()) ->
         target += "?" + quote(parts.query, safe="/%!$&'()*+,;=:@~?")
 
     try:
+        # The resolver's own timeouts bound this step; the fetch deadline starts counting here too.
         infos = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM)
     except (OSError, UnicodeError) as exc:
         raise UnresolvableHost(f"cannot resolve {host}: {exc}") from None
@@ -179,6 +187,8 @@ def check_url(url: str, allow_hosts: frozenset[str] | set[str] = frozenset()) ->
 
 def _is_allowed(host: str, port: int, allow_hosts) -> bool:
     name = f"[{host}]" if ":" in host else host
+    if isinstance(allow_hosts, str):  # the raw setting; never iterate it as characters
+        allow_hosts = parse_allow_hosts(allow_hosts)
     allowed = {entry.strip().lower() for entry in allow_hosts}
     return name in allowed or host in allowed or f"{name}:{port}" in allowed
 
@@ -189,7 +199,7 @@ def fetch(
     method: str = "GET",
     data: bytes | str | dict | list | None = None,
     headers: dict[str, str] | None = None,
-    allow_hosts: frozenset[str] | set[str] = frozenset(),
+    allow_hosts: frozenset[str] | set[str] | str = frozenset(),
     timeout: float = 10,
     max_bytes: int = 1_048_576,
     max_redirects: int = 3,
@@ -266,9 +276,13 @@ class _PinnedConnection(http.client.HTTPConnection):
         if self._context is not None:
             try:
                 sock = self._context.wrap_socket(sock, server_hostname=self.host)
-            except (ssl.SSLError, ssl.CertificateError, OSError) as exc:
+            except Exception as exc:
                 sock.close()
-                raise ConnectFailed(f"TLS with {self.host} failed: {exc}") from None
+                if isinstance(exc, TimeoutError):
+                    raise FetchTimeout(f"timed out in the TLS handshake with {self.host}") from None
+                if isinstance(exc, OSError):  # ssl.SSLError and certificate errors too
+                    raise ConnectFailed(f"TLS with {self.host} failed: {exc}") from None
+                raise
         self.sock = sock
         # Socket timeouts bound each read, not the total; a server trickling one byte at a time
         # would never trip them, so a watchdog ends the connection at the deadline.

@@ -44,7 +44,7 @@ REAL_CONNECT = socket.socket.connect
 class Server:
     """An HTTP server on a loopback address; ``routes`` maps a path to a handler function."""
 
-    def __init__(self, host="127.0.0.1", port=0):
+    def __init__(self, host="127.0.0.1", port=0, tls_context=None):
         self.routes = {}
         self.requests = []  # (method, path, headers, body, client address)
         server = self
@@ -76,8 +76,19 @@ class Server:
                 if self.command != "HEAD":
                     self.wfile.write(body)
 
-        self.httpd = ThreadingHTTPServer((host, port), Handler)
-        self.httpd.daemon_threads = True
+        class HTTPServer(ThreadingHTTPServer):
+            daemon_threads = True
+
+            def finish_request(self, request, client_address):
+                if tls_context is not None:  # handshake in the request's thread, never in accept
+                    request.settimeout(5)
+                    request = tls_context.wrap_socket(request, server_side=True)
+                super().finish_request(request, client_address)
+
+            def handle_error(self, request, client_address):
+                pass  # clients that give up early are what several tests are about
+
+        self.httpd = HTTPServer((host, port), Handler)
         self.host, self.port = self.httpd.server_address[:2]
         self.thread = threading.Thread(target=self.httpd.serve_forever, args=(0.05,), daemon=True)
         self.thread.start()
@@ -151,7 +162,7 @@ NOT_PUBLIC = [
     "198.18.0.1", "198.51.100.7", "203.0.113.9", "224.0.0.1", "224.0.1.1", "239.255.255.250",
     "240.0.0.1", "255.255.255.255",
     "::", "::1", "fe80::1", "fc00::1", "fd12:3456::1", "ff02::1", "ff0e::1", "2001:db8::1",
-    "::ffff:127.0.0.1", "::ffff:10.0.0.1", "::ffff:169.254.169.254", "64:ff9b::7f00:1",
+    "fec0::1", "::ffff:127.0.0.1", "::ffff:10.0.0.1", "::ffff:169.254.169.254", "64:ff9b::7f00:1",
     "64:ff9b::a00:1", "2002:7f00:1::1", "2002:c0a8:101::1", "64:ff9b:1::1", "3fff::1",
     "not an address", "",
 ]
@@ -290,6 +301,12 @@ def test_allowed_hosts_skip_the_address_check(allow, url):
 def test_allow_hosts_are_exact(allow, url):
     with pytest.raises(BlockedAddress):
         check_url(url, frozenset(allow))
+
+
+def test_allow_hosts_as_the_raw_setting_string():
+    assert check_url("http://localhost:8000/", "example.com, localhost:8000").port == 8000
+    with pytest.raises(BlockedAddress):
+        check_url("http://localhost:8000/", "localhost:80")  # not the characters "l", "o", ...
 
 
 def test_parse_allow_hosts():
@@ -565,12 +582,11 @@ def tls_server(tmp_path, dns):
          "-addext", "subjectAltName=DNS:secure.example", "-keyout", str(key), "-out", str(cert)],
         check=True, capture_output=True,
     )
-    srv = Server()
     server_context = ssl.SSLContext(ssl.PROTOCOL_TLS_SERVER)
     server_context.load_cert_chain(cert, key)
     seen_sni = []
     server_context.sni_callback = lambda sock, name, ctx: seen_sni.append(name)
-    srv.httpd.socket = server_context.wrap_socket(srv.httpd.socket, server_side=True)
+    srv = Server(tls_context=server_context)
     srv.route("/", body=b"over tls")
     dns["secure.example"] = ["127.0.0.1"]
     srv.cert, srv.seen_sni = cert, seen_sni
