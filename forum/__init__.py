@@ -55,7 +55,8 @@ def create_app(test_config: dict | None = None) -> Flask:
 def register_blueprints(app: Flask) -> None:
     from forum.accounts.routes import bp as accounts
     from forum.api.routes import bp as api
+    from forum.feeds.routes import bp as feeds
     from forum.threads.routes import bp as threads
 
-    for blueprint in (accounts, threads, api):
+    for blueprint in (accounts, threads, api, feeds):
         app.register_blueprint(blueprint)
