@@ -14,9 +14,10 @@ subqueries, so a conditional request needs no lookup before the validator.
 import hashlib
 from dataclasses import dataclass, field
 from datetime import datetime
+from functools import lru_cache
 
-from sqlalchemy import (DateTime, Integer, String, cast, func, literal, null, select, type_coerce,
-                        union_all)
+from sqlalchemy import (DateTime, Integer, String, bindparam, cast, func, literal, null, select,
+                        type_coerce, union_all)
 from sqlalchemy.orm import joinedload
 
 from forum.accounts.models import User
@@ -42,6 +43,27 @@ class Scope:
     @property
     def helpful(self) -> bool:
         return self.min_helpful is not None
+
+    @property
+    def shape(self) -> tuple[str, bool]:
+        """What decides a feed's SQL; the key and threshold are bound parameters."""
+        return self.kind, self.helpful
+
+    @property
+    def params(self) -> dict:
+        values = {"key": self.key} if self.kind != "site" else {}
+        if self.helpful:
+            values["min"] = self.min_helpful
+        return values
+
+
+def key():
+    """The URL's key (slug, tag, username, thread id), bound at execution."""
+    return bindparam("key")
+
+
+def thread_key():
+    return bindparam("key", type_=Integer)
 
 
 @dataclass
@@ -82,25 +104,25 @@ def _row(kind: str, id_, version=None, created=None, changed=None, text=None):
 def owner_id(scope: Scope):
     """The scope's id as a scalar subquery of the URL's key (None for the site)."""
     if scope.kind == "category":
-        return select(Category.id).where(Category.slug == scope.key).scalar_subquery()
+        return select(Category.id).where(Category.slug == key()).scalar_subquery()
     if scope.kind == "tag":
-        return select(Tag.id).where(Tag.name == str(scope.key).lower()).scalar_subquery()
+        return select(Tag.id).where(Tag.name == key()).scalar_subquery()
     if scope.kind == "member":
-        return select(User.id).where(User.username_key == str(scope.key).lower()).scalar_subquery()
+        return select(User.id).where(User.username_key == key()).scalar_subquery()
     if scope.kind == "thread":
-        return literal(scope.key, Integer)
+        return thread_key()
     return None
 
 
 def owner_statement(scope: Scope):
     if scope.kind == "category":
-        return select(Category).where(Category.slug == scope.key)
+        return select(Category).where(Category.slug == key())
     if scope.kind == "tag":
-        return select(Tag).where(Tag.name == str(scope.key).lower())
+        return select(Tag).where(Tag.name == key())
     if scope.kind == "member":
-        return select(User).where(User.username_key == str(scope.key).lower())
+        return select(User).where(User.username_key == key())
     if scope.kind == "thread":
-        return select(Thread).where(Thread.id == scope.key, Thread.deleted_at.is_(None))
+        return select(Thread).where(Thread.id == thread_key(), Thread.deleted_at.is_(None))
     return None
 
 
@@ -108,15 +130,15 @@ def owner_fingerprint(scope: Scope):
     """The owner's row in the validator's layout: its id and what of it the feed shows."""
     if scope.kind == "category":
         return _row("owner", Category.id, text=Category.name + "\n" + Category.description).where(
-            Category.slug == scope.key)
+            Category.slug == key())
     if scope.kind == "tag":
-        return _row("owner", Tag.id, text=Tag.name).where(Tag.name == str(scope.key).lower())
+        return _row("owner", Tag.id, text=Tag.name).where(Tag.name == key())
     if scope.kind == "member":
         return _row("owner", User.id, text=User.username).where(
-            User.username_key == str(scope.key).lower())
+            User.username_key == key())
     if scope.kind == "thread":
         return _row("owner", Thread.id, text=Thread.title).where(
-            Thread.id == scope.key, Thread.deleted_at.is_(None))
+            Thread.id == thread_key(), Thread.deleted_at.is_(None))
     return None
 
 
@@ -137,7 +159,7 @@ def in_scope(statement, scope: Scope):
         statement = statement.where(Post.thread_id.in_(
             select(thread_tags.c.thread_id).where(thread_tags.c.tag_id == owner_id(scope))))
     elif scope.kind == "thread":
-        statement = statement.where(Post.thread_id == scope.key)
+        statement = statement.where(Post.thread_id == thread_key())
     elif scope.kind == "member":
         statement = statement.where(Post.author_id == owner_id(scope))
     if scope.helpful:
@@ -145,9 +167,10 @@ def in_scope(statement, scope: Scope):
                  .where(HelpfulMark.post_id == Post.id).scalar_subquery())
         statement = statement.where(
             Post.position > 1,
-            (Thread.accepted_post_id == Post.id) | (marks >= scope.min_helpful))
-    # Ids grow with time, and the primary key orders them without a sort.
-    return statement.order_by(Post.id.desc()).limit(FEED_SIZE)
+            (Thread.accepted_post_id == Post.id) | (marks >= bindparam("min", type_=Integer)))
+    # Ids (and, in a thread, positions) grow with time: an index orders them without a sort.
+    newest = Post.position.desc() if scope.kind == "thread" else Post.id.desc()
+    return statement.order_by(newest).limit(FEED_SIZE)
 
 
 def shares_in_scope(statement, scope: Scope):
@@ -159,7 +182,7 @@ def shares_in_scope(statement, scope: Scope):
 
 def links_in_scope(statement, scope: Scope):
     """Approved pingbacks to a thread, newest first."""
-    return (statement.where(Link.target_thread_id == scope.key, Link.status == "approved")
+    return (statement.where(Link.target_thread_id == thread_key(), Link.status == "approved")
             .order_by(Link.id.desc()).limit(FEED_SIZE))
 
 
@@ -174,7 +197,17 @@ def has_shares(scope: Scope) -> bool:
 # --- the validator ----------------------------------------------------------------------
 
 def validator_statement(scope: Scope):
-    """One statement: the owner's row, then each entry's (kind, id, version, times)."""
+    """One statement: the owner's row, then each entry's (kind, id, version, times).
+
+    Built once per shape of feed (see :attr:`Scope.shape`); building it costs more than
+    running it.
+    """
+    return _validator_statement(*scope.shape)
+
+
+@lru_cache(maxsize=None)
+def _validator_statement(kind: str, helpful: bool):
+    scope = Scope(kind, None, 1 if helpful else None)
     owner = owner_fingerprint(scope)
     parts = [owner] if owner is not None else []
     accepted = Thread.accepted_post_id == Post.id
@@ -198,8 +231,10 @@ def validator(scope: Scope, salt: str = "") -> Validator | None:
 
     ``salt`` holds what else changes the bytes (the format, the base URL).
     """
-    rows = db.session.execute(validator_statement(scope)).all()
-    if owner_statement(scope) is not None and not any(row[0] == "owner" for row in rows):
+    # A connection of its own, not the ORM session: a poll loads no objects.
+    with db.engine.connect() as connection:
+        rows = connection.execute(validator_statement(scope), scope.params).all()
+    if scope.kind != "site" and not any(row[0] == "owner" for row in rows):
         return None
     digest = hashlib.blake2b(repr((scope, salt, sorted(map(tuple, rows), key=repr))).encode(),
                              digest_size=16)
@@ -212,17 +247,18 @@ def validator(scope: Scope, salt: str = "") -> Validator | None:
 def entries(scope: Scope) -> Entries | None:
     """The feed's owner and entries in at most three queries; None when the scope is missing."""
     statement = owner_statement(scope)
-    owner = db.session.scalar(statement) if statement is not None else None
+    owner = db.session.scalar(statement, scope.params) if statement is not None else None
     if statement is not None and owner is None:
         return None
     found = Entries(owner=owner)
+    params = scope.params
     found.posts = db.session.scalars(
-        in_scope(visible_posts(Post), scope).options(joinedload(Post.thread))
+        in_scope(visible_posts(Post), scope).options(joinedload(Post.thread)), params
     ).unique().all()
     if has_links(scope):
-        found.links = db.session.scalars(links_in_scope(select(Link), scope)).all()
+        found.links = db.session.scalars(links_in_scope(select(Link), scope), params).all()
     if has_shares(scope):
         found.shares = [tuple(row) for row in db.session.execute(
-            shares_in_scope(visible_posts(Share, Post), scope).options(joinedload(Post.thread))
-        ).unique()]
+            shares_in_scope(visible_posts(Share, Post), scope).options(joinedload(Post.thread)),
+            params).unique()]
     return found

@@ -2,19 +2,19 @@
 
 A poll is answered from the validator first: when the reader's ETag (or, without one,
 its If-Modified-Since) still holds, the answer is a 304 after one small query, before any
-entry is loaded or any XML built.
+entry is loaded or any XML built (usually by polls.AnswerPolls, before Flask even sees it).
 """
 from flask import Blueprint, Response, abort, current_app, request, url_for
 
-from forum.feeds import build, discovery, queries
+from forum.feeds import build, discovery, polls, queries
 from forum.feeds.queries import Scope
+from forum.extensions import limiter
 from forum.web import base_url
 
 bp = Blueprint("feeds", __name__)
+limiter.exempt(bp)  # polls are cheap by design; no default limit should cost them a lookup
 
 FORMAT = "<any(atom, rss):fmt>"
-CACHE_CONTROL = "public, max-age=300"
-MAX_MIN_HELPFUL = 1000
 
 
 @bp.get(f"/feed.{FORMAT}")
@@ -55,8 +55,9 @@ def tag_helpful(name, fmt):
 def min_helpful() -> int:
     """``?min=N``: how many helpful marks a reply needs (default 1); anything else is a 400."""
     raw = request.args.get("min", "1")
-    if not raw.isdigit() or not 1 <= int(raw) <= MAX_MIN_HELPFUL:
-        abort(400, f"“{raw[:20]}” is not a number of helpful marks (1 to {MAX_MIN_HELPFUL}).")
+    if not raw.isdigit() or not 1 <= int(raw) <= polls.MAX_MIN_HELPFUL:
+        abort(400, f"“{raw[:20]}” is not a number of helpful marks "
+                   f"(1 to {polls.MAX_MIN_HELPFUL}).")
     return int(raw)
 
 
@@ -66,14 +67,12 @@ MISSING = {"category": "There is no such category.", "tag": "No thread has that 
 
 def feed_response(scope: Scope, fmt: str) -> Response:
     base = base_url()
-    checked = queries.validator(scope, salt=f"{fmt} {base}")
+    checked = validator(scope, fmt, base)
     if checked is None:
         abort(404, MISSING[scope.kind])
     response = Response(mimetype=build.MIMETYPES[fmt])
-    response.set_etag(checked.etag)
-    response.last_modified = build.as_utc(checked.last_modified)
-    response.headers["Cache-Control"] = CACHE_CONTROL
-    if not_modified(checked):
+    response.headers.extend(polls.not_modified_headers(checked))
+    if polls.is_current(checked, request.if_none_match, request.if_modified_since):
         response.status_code = 304
         return response
     found = queries.entries(scope)
@@ -85,14 +84,13 @@ def feed_response(scope: Scope, fmt: str) -> Response:
     return response
 
 
-def not_modified(checked: queries.Validator) -> bool:
-    """RFC 9110: If-None-Match decides when sent; If-Modified-Since only without it."""
-    if request.if_none_match:
-        return request.if_none_match.contains_weak(checked.etag)
-    since = request.if_modified_since
-    if since is not None:
-        return build.as_utc(checked.last_modified).replace(microsecond=0) <= since
-    return False
+def validator(scope: Scope, fmt: str, base: str) -> queries.Validator | None:
+    """The feed's validator; the poll middleware may have read it for this request already."""
+    seen = request.environ.get("forum.feed_validator")
+    if seen is not None and seen[0] == scope:
+        return seen[1]
+    return queries.validator(scope, polls.salt(fmt, base))
 
 
 bp.app_context_processor(discovery.page_feeds)
+bp.record_once(polls.install)
