@@ -1,5 +1,6 @@
 """Reading members: what a profile shows."""
 from sqlalchemy import func, select
+from sqlalchemy.orm import contains_eager
 
 from forum.accounts.models import Follow, User
 from forum.extensions import db
@@ -20,6 +21,7 @@ def recent_posts(user: User, limit: int = RECENT_POSTS) -> list[Post]:
         select(Post).join(Post.thread)
         .where(Post.author_id == user.id, Post.deleted_at.is_(None), Post.hidden_at.is_(None),
                Thread.deleted_at.is_(None))
+        .options(contains_eager(Post.thread))  # each post's thread title, in the same query
         .order_by(Post.created_at.desc()).limit(limit)
     ).all()
 
