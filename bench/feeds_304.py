@@ -3,12 +3,13 @@
 Builds a forum (SQLite in a temporary folder, or the PostgreSQL database named by
 ``--database-url``, whose tables it replaces), serves it and a hello-world Flask app with the
 same server (gunicorn, the same number of sync workers, each on its own 127.0.0.1 port),
-drives each with wrk for a fixed number of requests (a Lua script stops each wrk thread after
-its share), and prints requests/s for both, the ratio, p50/p99 latency, and the SQL queries
+drives each with wrk for a fixed time (wrk has no request count: its main thread sleeps
+the whole duration) with ``Connection: close`` (a sync worker serves one connection at a
+time), and prints requests/s for both, the ratio, p50/p99 latency, and the SQL queries
 one 304 costs (counted in-process with the tests' event hook). ``--explain`` prints
 PostgreSQL's plan of every feed's validator. It prints figures; it is not a test.
 
-    /tmp/venv/bin/python bench/feeds_304.py [--posts 4000] [--requests 20000] [--workers 2]
+    /tmp/venv/bin/python bench/feeds_304.py [--posts 4000] [--seconds 10] [--workers 2]
         [--connections 8] [--database-url postgresql://...] [--explain]
 """
 import argparse
@@ -132,17 +133,18 @@ def explain(app, urls: list[str]) -> None:
     from flask import request
 
     from forum.extensions import db
-    from forum.feeds import queries, routes
+    from forum.feeds import queries
 
     for url in urls:
         with app.test_request_context(url):
             view, args = app.url_map.bind("localhost").match(url.split("?")[0])
             args.pop("fmt")
             scope = scope_of(view, args, request)
-            statement = queries.validator_statement(scope)
-            compiled = statement.compile(db.engine, compile_kwargs={"literal_binds": True})
-            plan = db.session.execute(db.text(f"EXPLAIN (ANALYZE, BUFFERS) {compiled}")).scalars()
-            lines = list(plan)
+            compiled = queries.validator_statement(scope).compile(db.engine)
+            with db.engine.connect() as connection:
+                lines = connection.exec_driver_sql(
+                    f"EXPLAIN (ANALYZE, BUFFERS) {compiled}",
+                    compiled.construct_params(scope.params)).scalars().all()
             print(f"\n== {url}: {lines[-1].strip()}")
             print("\n".join("   " + line for line in lines))
 

@@ -153,6 +153,10 @@ def visible_posts(*columns):
 
 def in_scope(statement, scope: Scope):
     """``statement`` over visible posts, narrowed to the scope (and to helpful replies)."""
+    owner = owner_id(scope)
+    if owner is not None and scope.kind != "thread":
+        # Evaluated once, before the scan: a missing category, tag or member reads nothing.
+        statement = statement.where(owner.is_not(None))
     if scope.kind == "category":
         statement = statement.where(Thread.category_id == owner_id(scope))
     elif scope.kind == "tag":
