@@ -12,7 +12,7 @@ from forum import demo
 PAGES = [
     ("home", "/"),
     ("thread", "/t/1"),
-    ("profile", "/u/grace"),
+    ("profile", "/u/margaret"),
     ("leaderboard", "/leaderboard"),
 ]
 
