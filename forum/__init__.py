@@ -55,7 +55,8 @@ def create_app(test_config: dict | None = None) -> Flask:
 def register_blueprints(app: Flask) -> None:
     from forum.accounts.routes import bp as accounts
     from forum.api.routes import bp as api
+    from forum.contribution.routes import bp as contribution
     from forum.threads.routes import bp as threads
 
-    for blueprint in (accounts, threads, api):
+    for blueprint in (accounts, threads, api, contribution):
         app.register_blueprint(blueprint)
