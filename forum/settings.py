@@ -27,6 +27,8 @@ DEFAULTS = {
     "POINTS_LINKED": 5,
     "POINTS_PINGBACK": 5,
     "SCORE_HALF_LIFE_DAYS": 90,
+    # Windowed scores drop aged events at most this often (0: before every read).
+    "SCORE_SWEEP_SECONDS": 60,
     "AUTO_MIGRATE": None,  # None: migrate on start-up only for the embedded SQLite default
 }
 

@@ -74,6 +74,7 @@ def test_config(db_backend, tmp_path, request) -> dict:
         "WTF_CSRF_ENABLED": False,
         "RATELIMIT_ENABLED": False,
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # tests make many members; keep it cheap
+        "SCORE_SWEEP_SECONDS": 0,
         "SERVER_NAME": None,
     }
 
