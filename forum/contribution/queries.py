@@ -5,30 +5,28 @@ Every function here runs a fixed number of queries, whatever the data.
 from dataclasses import dataclass, field
 from math import ceil
 
+from flask import current_app
 from sqlalchemy import Integer, func, select
 from sqlalchemy.orm import aliased
 
 from forum.accounts.models import User
+from forum.contribution import ledger, rules
 from forum.contribution.models import ContributionEvent, HelpfulMark, MemberScore, Share
 from forum.extensions import db
 from forum.threads.models import Post, Thread
+from forum.timeutil import utcnow
 
-PERIODS = ("week", "month", "year", "all", "current")
+PERIODS = rules.PERIODS
 DEFAULT_PERIOD = "month"
 LEADERBOARD_PER_PAGE = 50
 EVENTS_PER_PAGE = 50
 RECENT_MARKS = 20
-KINDS = ("helpful", "accepted", "shared", "linked", "pingback")
-KIND_LABELS = {
-    "helpful": "marked helpful",
-    "accepted": "accepted as the answer",
-    "shared": "shared",
-    "linked": "linked from another thread",
-    "pingback": "linked from another site",
-}
+KIND_LABELS = rules.LABELS
+
+
 def current_standing(decayed: float, now=None) -> float:
-    # TODO(ledger): scale from the ledger's epoch once ledger.py lands.
-    return decayed
+    """The decayed score brought to ``now``: what the member's standing is worth today."""
+    return rules.standing(decayed, now or utcnow(), current_app.config["SCORE_HALF_LIFE_DAYS"])
 
 
 # Below this a decayed standing shows as 0.0: float sums of reversals leave dust.
@@ -93,6 +91,15 @@ def post_stats(post_ids: list[int], viewer_id: int | None) -> dict[int, PostStat
     return stats
 
 
+def author_scores(post_ids: list[int]) -> dict[str, int]:
+    """The all-time score of each of these posts' authors, by username: one query."""
+    return {username: score or 0 for username, score in db.session.execute(
+        select(User.username, MemberScore.all_time)
+        .select_from(Post).join(User, User.id == Post.author_id)
+        .outerjoin(MemberScore, MemberScore.user_id == Post.author_id)
+        .where(Post.id.in_(post_ids)))}
+
+
 # The leaderboard ------------------------------------------------------------------------
 
 
@@ -121,27 +128,15 @@ class Leaderboard:
         return self.page < self.pages
 
 
-def competition_ranks(scores: list, first_rank: int, offset: int) -> list[int]:
-    """Competition ranks ("1, 2, 2, 4") for ``scores`` (descending) that start at position
-    ``offset`` of the whole ranking, the first of them holding rank ``first_rank``."""
-    ranks: list[int] = []
-    for i, score in enumerate(scores):
-        if i == 0:
-            ranks.append(first_rank)
-        elif score == scores[i - 1]:
-            ranks.append(ranks[-1])
-        else:
-            ranks.append(offset + i + 1)
-    return ranks
-
-
 def leaderboard(period: str, page: int, per_page: int = LEADERBOARD_PER_PAGE,
                 now=None) -> Leaderboard:
-    """Members with points in ``period``, best first, ties by username: two queries.
+    """Members with points in ``period``, best first, ties by username: two queries
+    (after the ledger's sweep, which is due at most once a minute).
 
     Ranks are competition ranks: a member's rank is one more than the number of members
     with a strictly higher score, so the page's first rank is counted and the rest follow.
     """
+    ledger.sweep_if_due()
     column = score_column(period)
     rows = db.session.execute(
         select(User.username, column, MemberScore.all_time)
@@ -155,7 +150,8 @@ def leaderboard(period: str, page: int, per_page: int = LEADERBOARD_PER_PAGE,
         select(func.count().filter(positive(column)), above).select_from(MemberScore)
     ).one()
     scores = [row[1] for row in rows]
-    ranks = competition_ranks(scores, (higher or 0) + 1, (page - 1) * per_page)
+    ranks = rules.competition_ranks(scores, (page - 1) * per_page + 1,
+                                    previous=(scores[0], higher + 1) if rows else None)
     standings = [
         Standing(rank, username,
                  current_standing(score, now) if period == "current" else score, all_time)
@@ -230,7 +226,7 @@ class Contribution:
 
 
 def _by_kind(rows) -> list[KindTotal]:
-    totals = {kind: KindTotal(kind, KIND_LABELS[kind]) for kind in KINDS}
+    totals = {kind: KindTotal(kind, KIND_LABELS[kind]) for kind in rules.KINDS}
     for kind, count, points in rows:
         totals.setdefault(kind, KindTotal(kind, kind)).count = count
         totals[kind].points = int(points or 0)
@@ -258,6 +254,7 @@ def profile_contribution(user: User, page: int = 1, now=None,
     per window, current standing, points by kind, what they gave, helpful marks both ways,
     and one page of their ledger (reversed and capped entries included, with the reason),
     so a member can see exactly why they rank where they do."""
+    ledger.sweep_if_due()
     score = db.session.get(MemberScore, user.id)
     live = ContributionEvent.reversed_at.is_(None)
     received = db.session.execute(

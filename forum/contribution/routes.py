@@ -11,7 +11,7 @@ from flask_login import current_user
 
 from forum.accounts.queries import follow_counts
 from forum.accounts.services import find_user
-from forum.contribution import queries, receivers, services  # noqa: F401 (receivers: signals)
+from forum.contribution import queries, receivers, rules, services  # noqa: F401 (receivers)
 from forum.errors import Refused, error_response
 from forum.extensions import db
 from forum.forms import ConfirmForm
@@ -64,6 +64,7 @@ def post_answer(outcome: services.Outcome):
     post = get_post(outcome.post_id) or abort(404, "There is no such post.")
     if not asks_for_json():
         return see_other(post_url(post))
+    ids = [post.id] + ([outcome.moved_from] if outcome.moved_from else [])
     stats = queries.post_stats([post.id], current_user.id)[post.id]
     accepted_post_id = db.session.get(Thread, post.thread_id).accepted_post_id
     return jsonify(
@@ -73,6 +74,7 @@ def post_answer(outcome: services.Outcome):
                "accepted": accepted_post_id == post.id},
         accepted_post_id=accepted_post_id,
         author={"username": post.author.username, "score": stats.author_score},
+        scores=queries.author_scores(ids),
     )
 
 
@@ -122,4 +124,4 @@ def leaderboard():
     if board.page > board.pages:
         abort(404, "The leaderboard has no such page.")
     return render_template("contribution/leaderboard.html", board=board, period=period,
-                           periods=queries.PERIODS)
+                           periods=queries.PERIODS, rules=rules)

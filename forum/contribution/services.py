@@ -27,6 +27,8 @@ class Outcome:
     post_id: int | None
     state: bool
     thread_id: int | None = None
+    # The post that held the thread's acceptance before this act, if another did.
+    moved_from: int | None = None
 
 
 def check_can_recognize(member: User) -> None:
@@ -119,7 +121,7 @@ def toggle_accept(post_id: int, member: User) -> Outcome:
     thread.accepted_post_id = post.id
     ledger.record("accepted", post.author_id, member.id, post_id=post.id)
     db.session.commit()
-    return Outcome(post_id, True, thread_id)
+    return Outcome(post_id, True, thread_id, moved_from=previous)
 
 
 def share(post_id: int, member: User) -> Outcome:
