@@ -1,5 +1,6 @@
 """Reading members: what a profile shows."""
 from sqlalchemy import func, select
+from sqlalchemy.orm import contains_eager
 
 from forum.accounts.models import Follow, User
 from forum.extensions import db
@@ -17,7 +18,7 @@ def follow_counts(user: User) -> tuple[int, int]:
 
 def recent_posts(user: User, limit: int = RECENT_POSTS) -> list[Post]:
     return db.session.scalars(
-        select(Post).join(Post.thread)
+        select(Post).join(Post.thread).options(contains_eager(Post.thread))
         .where(Post.author_id == user.id, Post.deleted_at.is_(None), Post.hidden_at.is_(None),
                Thread.deleted_at.is_(None))
         .order_by(Post.created_at.desc()).limit(limit)
@@ -31,7 +32,7 @@ def is_following(follower_id: int | None, followed_id: int) -> bool:
 def profile(user: User, page: int, viewer_id: int | None = None) -> dict:
     from forum.contribution.queries import profile_contribution
 
+    contribution = profile_contribution(user, page)  # first: it may bring scores up to date
     followers, following = follow_counts(user)
     return {"followers": followers, "following": following, "posts": recent_posts(user),
-            "viewer_follows": is_following(viewer_id, user.id),
-            **profile_contribution(user, page)}
+            "viewer_follows": is_following(viewer_id, user.id), **contribution}
