@@ -12,7 +12,7 @@ from sqlalchemy.orm import aliased
 from forum.accounts.models import User
 from forum.contribution import ledger, rules
 from forum.contribution.models import ContributionEvent, HelpfulMark, MemberScore, Share
-from forum.extensions import db
+from forum.extensions import cache, db
 from forum.threads.models import Post, Thread
 from forum.timeutil import utcnow
 
@@ -128,13 +128,32 @@ class Leaderboard:
         return self.page < self.pages
 
 
+def members_with_points(period: str) -> int:
+    """How many members have points in ``period`` (an index-only count).
+
+    Kept in the cache for ``SCORE_SWEEP_SECONDS``: it only sizes the pagination, and
+    counting 100,000 members on every page view would cost more than the page itself.
+    """
+    interval = current_app.config["SCORE_SWEEP_SECONDS"]
+    key = f"forum:leaderboard-total:{period}"
+    total = cache.get(key) if interval else None
+    if total is None:
+        column = score_column(period)
+        total = db.session.scalar(
+            select(func.count()).select_from(MemberScore).where(positive(column)))
+        if interval:
+            cache.set(key, total, timeout=interval)
+    return total
+
+
 def leaderboard(period: str, page: int, per_page: int = LEADERBOARD_PER_PAGE,
                 now=None) -> Leaderboard:
-    """Members with points in ``period``, best first, ties by username: two queries
-    (after the ledger's sweep, which is due at most once a minute).
+    """Members with points in ``period``, best first, ties by username: at most three
+    indexed queries (after the ledger's sweep, which is due at most once a minute).
 
     Ranks are competition ranks: a member's rank is one more than the number of members
-    with a strictly higher score, so the page's first rank is counted and the rest follow.
+    with a strictly higher score. So only the first rank of a page is counted (on the
+    first page nobody is above it) and the rest follow from the scores.
     """
     ledger.sweep_if_due()
     column = score_column(period)
@@ -145,18 +164,20 @@ def leaderboard(period: str, page: int, per_page: int = LEADERBOARD_PER_PAGE,
         .order_by(column.desc(), User.username_key)
         .offset((page - 1) * per_page).limit(per_page)
     ).all()
-    above = func.count().filter(column > rows[0][1]) if rows else func.count().filter(False)
-    total, higher = db.session.execute(
-        select(func.count().filter(positive(column)), above).select_from(MemberScore)
-    ).one()
+    total = members_with_points(period)
     scores = [row[1] for row in rows]
-    ranks = rules.competition_ranks(scores, (page - 1) * per_page + 1,
-                                    previous=(scores[0], higher + 1) if rows else None)
+    previous = None
+    if rows and page > 1:
+        higher = db.session.scalar(
+            select(func.count()).select_from(MemberScore).where(column > scores[0]))
+        previous = (scores[0], higher + 1)
+    ranks = rules.competition_ranks(scores, (page - 1) * per_page + 1, previous=previous)
     standings = [
         Standing(rank, username,
                  current_standing(score, now) if period == "current" else score, all_time)
         for rank, (username, score, all_time) in zip(ranks, rows)
     ]
+    total = max(total, (page - 1) * per_page + len(rows))
     return Leaderboard(period, standings, page, max(1, ceil(total / per_page)), total)
 
 
@@ -240,10 +261,11 @@ def _ranks(score: MemberScore | None) -> dict:
         return dict.fromkeys(periods)
     mine = {"week": score.week, "month": score.month, "year": score.year,
             "all": score.all_time, "current": score.decayed}
-    counts = db.session.execute(
-        select(*[func.count().filter(score_column(p) > mine[p]) for p in periods])
-        .select_from(MemberScore)
-    ).one()
+    counts = db.session.execute(select(*[
+        select(func.count()).select_from(MemberScore)
+        .where(score_column(p) > mine[p]).scalar_subquery()
+        for p in periods
+    ])).one()
     return {p: (counts[i] + 1 if mine[p] > (STANDING_EPSILON if p == "current" else 0) else None)
             for i, p in enumerate(periods)}
 
