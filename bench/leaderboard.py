@@ -1,8 +1,12 @@
 """Leaderboard benchmark: 100,000 members and 1,000,000 ledger events on PostgreSQL.
 
-    python bench/leaderboard.py [--members 100000] [--events 1000000] [--runs 30] [--keep]
+    python -m bench.leaderboard [--members 100000] [--events 1000000] [--runs 30] [--keep]
+    python -m bench.leaderboard --generated [--db postgresql|sqlite] [--scale 1.0]
 
-Creates a database of its own on the server named by FORUM_BENCH_POSTGRES_URL (default
+It times the app's own ``forum.contribution.queries.leaderboard`` (the page rows, the first
+rank's count, the member total; ranks are competition ranks, ties by username), not a copy
+of its SQL. ``--generated`` times the data set of ``bench.generate`` (kept between runs,
+shared with ``bench.run``). Without it, the benchmark creates a database of its own on the server named by FORUM_BENCH_POSTGRES_URL (default
 postgresql://postgres@127.0.0.1:5432/postgres), builds the schema from the models, loads
 members and events with COPY, fills MemberScore from the ledger in bulk SQL (the same sums
 as ``ledger.recompute_scores``, checked against it for a sample of members), then times
@@ -29,6 +33,7 @@ from forum.database import create_schema  # noqa: E402
 from forum.extensions import db  # noqa: E402
 from forum.timeutil import utcnow  # noqa: E402
 
+PAGE_SIZE = queries.LEADERBOARD_PER_PAGE
 SERVER = os.environ.get("FORUM_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 KIND_WEIGHTS = {"helpful": 70, "accepted": 8, "shared": 15, "linked": 5, "pingback": 2}
 POINTS = {"helpful": 10, "accepted": 15, "shared": 5, "linked": 5, "pingback": 5}
@@ -138,6 +143,43 @@ def time_periods(app, runs: int) -> None:
           f"median {statistics.median(samples):.2f} ms")
 
 
+def bench_app(url: str):
+    return create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "RATELIMIT_ENABLED": False})
+
+
+def events_count(url: str) -> int:
+    app = bench_app(url)
+    with app.app_context():
+        count = db.session.scalar(text("SELECT count(*) FROM contribution_events"))
+        db.session.remove()
+        db.engine.dispose()
+    return count
+
+
+def time_windows(url: str, runs: int = 30, page: int = 1) -> dict[str, dict]:
+    """{period: {"median_ms", "max_ms", "rows", "first"}}: ``queries.leaderboard`` timed
+    ``runs`` times per period after one warm-up read."""
+    app = bench_app(url)
+    results = {}
+    with app.test_request_context("/leaderboard"):
+        ledger.sweep_if_due()
+        for period in rules.PERIODS:
+            board = queries.leaderboard(period, page)
+            timings = []
+            for _ in range(runs):
+                began = time.perf_counter()
+                queries.leaderboard(period, page)
+                timings.append((time.perf_counter() - began) * 1000)
+                db.session.rollback()
+            first = board.rows[0] if board.rows else None
+            results[period] = {"median_ms": statistics.median(timings), "max_ms": max(timings),
+                               "rows": len(board.rows),
+                               "first": (first.rank, first.username, first.score) if first else None}
+        db.session.remove()
+        db.engine.dispose()
+    return results
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--members", type=int, default=100_000)
@@ -146,7 +188,21 @@ def main() -> None:
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--keep", action="store_true", help="keep the database afterwards")
     parser.add_argument("--reuse", metavar="NAME", help="time a database kept by --keep")
+    parser.add_argument("--generated", action="store_true",
+                        help="time bench.generate's data set instead of building one")
+    parser.add_argument("--db", choices=["sqlite", "postgresql"], default="postgresql")
+    parser.add_argument("--scale", type=float, default=1.0)
+    parser.add_argument("--page", type=int, default=1)
     args = parser.parse_args()
+    if args.generated:
+        from bench import generate
+
+        url = generate.ensure(args.db, args.scale)
+        print(f"{args.db}, {events_count(url):,} contribution events, page {args.page}")
+        for period, result in time_windows(url, args.runs, args.page).items():
+            print(f"  {period:8} median {result['median_ms']:6.2f} ms   "
+                  f"max {result['max_ms']:6.2f} ms   top: {result['first']}")
+        return
 
     name = args.reuse or f"forum_bench_{uuid.uuid4().hex[:8]}"
     admin = create_engine(engine_url(SERVER), isolation_level="AUTOCOMMIT")
@@ -155,7 +211,7 @@ def main() -> None:
             connection.execute(text(f'CREATE DATABASE "{name}"'))
     url = SERVER.rsplit("/", 1)[0] + "/" + name
     try:
-        app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "RATELIMIT_ENABLED": False})
+        app = bench_app(url)
         with app.app_context():
             if args.reuse:
                 time_periods(app, args.runs)

@@ -6,7 +6,7 @@ from flask import Flask
 from forum import settings
 
 
-def create_app(test_config: dict | None = None) -> Flask:
+def create_app(test_config: dict | None = None, instance_path: str | None = None) -> Flask:
     """Build the app: settings, extensions, blueprints, commands.
 
     Works as ``flask --app forum``, ``gunicorn "forum:create_app()"`` and the ``forum`` script.
@@ -14,6 +14,7 @@ def create_app(test_config: dict | None = None) -> Flask:
     app = Flask(
         __name__,
         instance_relative_config=True,
+        instance_path=instance_path,
         template_folder="../templates",
         static_folder="../static",
     )
@@ -24,7 +25,7 @@ def create_app(test_config: dict | None = None) -> Flask:
         app.config.from_mapping(test_config)
     settings.finalize(app.config, app.instance_path)
 
-    from forum import database, errors, jobs, models, templating  # noqa: F401 (models: every table)
+    from forum import database, errors, jobs, models, pagecache, templating  # noqa: F401 (models: every table)
     from forum.extensions import cache, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
@@ -39,10 +40,14 @@ def create_app(test_config: dict | None = None) -> Flask:
     csrf.init_app(app)
     limiter.init_app(app)
     cache.init_app(app)
+    pagecache.init_app(app)
     jobs.init_app(app)
     errors.init_app(app)
     templating.init_app(app)
     register_blueprints(app)
+    from forum.moderation import limits
+
+    limits.init_app(app)
 
     from forum import cli
 
@@ -60,3 +65,6 @@ def register_blueprints(app: Flask) -> None:
 
     for blueprint in (accounts, threads, api, contribution):
         app.register_blueprint(blueprint)
+    from forum.moderation.routes import bp as moderation
+
+    app.register_blueprint(moderation)

@@ -65,6 +65,15 @@ def seed_demo():
                "or any demo member with demo-password.")
 
 
+@click.command("close-stale")
+def close_stale():
+    """Record auto-closes that have come due (for listings); safe to run from cron."""
+    from forum.moderation.services import close_stale as close
+
+    count = close()
+    click.echo(f"Closed {count} stale {'thread' if count == 1 else 'threads'}.")
+
+
 @click.command("worker")
 def worker():
     """Process background jobs from Redis (needs FORUM_REDIS_URL)."""
@@ -76,7 +85,7 @@ def worker():
     backend.work()
 
 
-COMMANDS = [create_user, create_category, rerender, seed_demo, worker]
+COMMANDS = [create_user, create_category, rerender, seed_demo, worker, close_stale]
 
 
 def init_app(app: Flask) -> None:

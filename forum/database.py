@@ -1,8 +1,10 @@
 """Engine set-up shared by every backend: SQLite pragmas and transaction mode.
 
-SQLite runs in WAL mode with a busy timeout, and write transactions start with
-``BEGIN IMMEDIATE``: a writer takes the lock when it begins, so concurrent writers queue
-for it instead of failing when a read transaction tries to upgrade.
+SQLite runs in WAL mode with a busy timeout. Transactions of requests that write (POST and
+the like) start with ``BEGIN IMMEDIATE``: such a request takes the write lock when it begins,
+so concurrent writers queue for it instead of failing when a read tries to upgrade. Everything
+else (GETs, jobs, commands) begins deferred, so a job that reads and then fetches a URL holds
+no lock meanwhile.
 """
 from flask import has_request_context, request
 from sqlalchemy import event
@@ -12,8 +14,8 @@ READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 
 
-def is_read_only_request() -> bool:
-    return has_request_context() and request.method in READ_METHODS
+def is_write_request() -> bool:
+    return has_request_context() and request.method not in READ_METHODS
 
 
 def configure_engine(engine: Engine) -> None:
@@ -33,7 +35,7 @@ def configure_engine(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def on_begin(connection):
-        connection.exec_driver_sql("BEGIN" if is_read_only_request() else "BEGIN IMMEDIATE")
+        connection.exec_driver_sql("BEGIN IMMEDIATE" if is_write_request() else "BEGIN")
 
 
 def upgrade_on_first_run(app) -> None:

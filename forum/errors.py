@@ -1,5 +1,6 @@
 """Every error as a clear page (or JSON under /api), never a traceback."""
 import logging
+from urllib.parse import unquote_to_bytes
 
 from flask import Flask, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
@@ -44,7 +45,24 @@ def error_response(status: int, message: str | None = None, code: str | None = N
     return make_response(render_template("error.html", status=status, message=message), status)
 
 
+def refuse_malformed_forms():
+    """A form body that is not valid UTF-8 is a 400, not text with stray bytes in it.
+
+    (Werkzeug would keep undecodable percent-escapes as literal text.)
+    """
+    if request.mimetype != "application/x-www-form-urlencoded":
+        return None
+    raw = request.get_data(cache=True)
+    try:
+        unquote_to_bytes(raw.replace(b"+", b" ")).decode("utf-8")
+    except UnicodeDecodeError:
+        return error_response(400, "The form is not valid UTF-8.", "bad_encoding")
+    return None
+
+
 def init_app(app: Flask) -> None:
+    app.before_request(refuse_malformed_forms)
+
     @app.errorhandler(CSRFError)
     def csrf_error(error):
         return error_response(400, "The form has expired or was not sent from this site. "

@@ -13,7 +13,12 @@ DEFAULTS = {
     "SECRET_KEY": None,  # None: generated once and kept in the instance folder
     "BASE_URL": None,  # None: absolute URLs from the request's host
     "SITE_NAME": "The Forum",
-    "RATELIMIT_ENABLED": True,
+    "RATELIMIT_ENABLED": True,  # false turns off every limit below (forum/moderation/limits.py)
+    "LIMIT_LOGIN": "10 per minute",  # login attempts per IP address
+    "LIMIT_REGISTER": "5 per hour",  # new accounts per IP address
+    "LIMIT_POST": "1 per 10 seconds",  # new threads and replies per member
+    "NEW_MEMBER_HOURS": 24,  # a member this young with no helpful mark received yet is new
+    "NEW_MEMBER_MAX_LINKS": 2,  # links a new member may put in one post
     "LINKS_AUTO_APPROVE": False,
     "OUTBOUND_ALLOW_HOSTS": "",
     "POSTS_PER_PAGE": 50,
@@ -27,6 +32,7 @@ DEFAULTS = {
     "POINTS_LINKED": 5,
     "POINTS_PINGBACK": 5,
     "SCORE_HALF_LIFE_DAYS": 90,
+    "PAGE_CACHE_SECONDS": 60,  # visitors' pages are cached this long at most (0: never)
     # Windowed scores drop aged events at most this often (0: before every read).
     "SCORE_SWEEP_SECONDS": 60,
     "AUTO_MIGRATE": None,  # None: migrate on start-up only for the embedded SQLite default

@@ -62,6 +62,22 @@ def postgres_url():
     admin.dispose()
 
 
+@pytest.fixture
+def empty_database_url(db_backend, tmp_path):
+    """The URL of a database with nothing in it (no schema), dropped after the test."""
+    if db_backend == "sqlite":
+        yield f"sqlite:///{tmp_path / 'empty.sqlite3'}"
+        return
+    name = f"forum_empty_{uuid.uuid4().hex[:8]}"
+    admin = create_engine(sqlalchemy_url(POSTGRES_SERVER), isolation_level="AUTOCOMMIT")
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    yield POSTGRES_SERVER.rsplit("/", 1)[0] + "/" + name
+    with admin.connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    admin.dispose()
+
+
 def test_config(db_backend, tmp_path, request) -> dict:
     if db_backend == "sqlite":
         url = f"sqlite:///{tmp_path / 'forum.sqlite3'}"
@@ -133,6 +149,7 @@ class Make:
     def __init__(self, app):
         self.app = app
         self.count = 0
+        self.default_category = None
 
     def user(self, name: str | None = None, role: str = "member", password: str = PASSWORD):
         from forum.accounts.services import create_user
@@ -154,7 +171,9 @@ class Make:
         from forum.threads.services import create_thread
 
         author = author or self.user()
-        category = category or self.category(f"category{self.count}")
+        if category is None:
+            self.default_category = self.default_category or self.category("default", "Default")
+            category = self.default_category
         with self.app.test_request_context():
             return create_thread(author, category, title, body, tags)
 

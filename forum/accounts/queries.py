@@ -18,9 +18,10 @@ def follow_counts(user: User) -> tuple[int, int]:
 
 def recent_posts(user: User, limit: int = RECENT_POSTS) -> list[Post]:
     return db.session.scalars(
-        select(Post).join(Post.thread).options(contains_eager(Post.thread))
+        select(Post).join(Post.thread)
         .where(Post.author_id == user.id, Post.deleted_at.is_(None), Post.hidden_at.is_(None),
                Thread.deleted_at.is_(None))
+        .options(contains_eager(Post.thread))  # each post's thread title, in the same query
         .order_by(Post.created_at.desc()).limit(limit)
     ).all()
 

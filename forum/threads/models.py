@@ -1,10 +1,11 @@
 from datetime import datetime, timedelta
 
-from sqlalchemy import Column, ForeignKey, Index, String, Table, Text
+from sqlalchemy import BigInteger, Column, ForeignKey, Index, String, Table, Text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from forum.accounts.models import User
 from forum.extensions import db
+from forum.pagecache import new_revision
 from forum.timeutil import utcnow
 
 thread_tags = Table(
@@ -63,6 +64,8 @@ class Thread(db.Model):
         ForeignKey("posts.id", use_alter=True, ondelete="SET NULL")
     )
     deleted_at: Mapped[datetime | None]
+    # Raised whenever anything the thread's page shows changes (forum/pagecache.py).
+    revision: Mapped[int] = mapped_column(BigInteger, default=new_revision, index=True)
 
     category: Mapped[Category] = relationship(lazy="joined", innerjoin=True)
     author: Mapped[User] = relationship(foreign_keys=[author_id], lazy="joined", innerjoin=True)
@@ -74,17 +77,23 @@ class Thread(db.Model):
         A category's ``auto_close_days`` closes a thread that long after its last reply,
         effective at that moment: no scheduled job has to run first.
         """
-        now = now or utcnow()
-        if self.closed_at is not None and self.closed_at <= now:
-            return True, self.closed_reason
-        days = self.category.auto_close_days
-        if days and self.last_activity_at + timedelta(days=days) <= now:
-            return True, auto_close_reason(days)
-        return False, None
+        return closed_state(self.closed_at, self.closed_reason, self.last_activity_at,
+                            self.category.auto_close_days, now or utcnow())
 
     @property
     def is_closed(self) -> bool:
         return self.closed_state()[0]
+
+
+def closed_state(closed_at: datetime | None, closed_reason: str | None,
+                 last_activity_at: datetime, auto_close_days: int | None,
+                 now: datetime) -> tuple[bool, str | None]:
+    """The closing rule on plain values (see :meth:`Thread.closed_state`)."""
+    if closed_at is not None and closed_at <= now:
+        return True, closed_reason
+    if auto_close_days and last_activity_at + timedelta(days=auto_close_days) <= now:
+        return True, auto_close_reason(auto_close_days)
+    return False, None
 
 
 def auto_close_reason(days: int) -> str:

@@ -2,6 +2,7 @@
 from flask import Blueprint, abort, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from forum import pagecache
 from forum.contribution.queries import post_stats
 from forum.errors import Refused
 from forum.extensions import db
@@ -29,19 +30,24 @@ def post_url(post) -> str:
 @bp.get("/")
 def index():
     page = page_number()
-    return render_template(
+    return pagecache.serve(pagecache.listing_validator, lambda: render_template(
         "threads/index.html",
         categories=queries.categories(),
         pinned=queries.pinned_threads() if page == 1 else [],
         threads=queries.home_threads(page),
-    )
+    ))
 
 
 @bp.get("/c/<slug>")
 def category(slug):
-    category = queries.category_by_slug(slug) or abort(404, "There is no such category.")
-    return render_template("threads/category.html", category=category,
-                           threads=queries.category_threads(category, page_number()))
+    page = page_number()
+
+    def render():
+        category = queries.category_by_slug(slug) or abort(404, "There is no such category.")
+        return render_template("threads/category.html", category=category,
+                               threads=queries.category_threads(category, page))
+
+    return pagecache.serve(pagecache.listing_validator, render)
 
 
 @bp.get("/tag/<name>")
@@ -97,8 +103,13 @@ def render_thread(thread, page: int, form=None, error=None, status=200):
 @bp.get("/t/<int:thread_id>")
 @bp.get("/t/<int:thread_id>/<slug>")
 def show_thread(thread_id, slug=None):
-    thread = queries.get_thread(thread_id) or abort(404, "There is no such thread.")
-    return render_thread(thread, page_number())
+    page = page_number()
+
+    def render():
+        thread = queries.get_thread(thread_id) or abort(404, "There is no such thread.")
+        return render_thread(thread, page)
+
+    return pagecache.serve(lambda: pagecache.thread_validator(thread_id), render)
 
 
 @bp.post("/t/<int:thread_id>/reply")

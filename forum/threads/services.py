@@ -73,9 +73,14 @@ def check_body(body: str) -> str:
     return body
 
 
-def check_can_write(user: User) -> None:
+def check_can_write(user: User, body: str | None = None) -> None:
+    """Refuse a suspended member; with ``body``, also apply the new-member link rule."""
     if user.is_suspended:
         raise Refused("Your account is suspended, so you cannot post.", 403)
+    if body is not None:
+        from forum.moderation.limits import check_new_member_links
+
+        check_new_member_links(user, body)
 
 
 def tags_named(names: list[str]) -> list[Tag]:
@@ -85,7 +90,7 @@ def tags_named(names: list[str]) -> list[Tag]:
 
 def create_thread(author: User, category: Category, title: str, body: str, tags: str = "") -> Thread:
     """Open a thread with its opening post (position 1)."""
-    check_can_write(author)
+    check_can_write(author, body)
     title = (title or "").strip()
     if not title:
         raise Refused("The thread needs a title.")
@@ -115,6 +120,9 @@ def lock_thread(thread_id: int) -> Thread:
     thread = db.session.scalar(
         select(Thread).where(Thread.id == thread_id, Thread.deleted_at.is_(None))
         .with_for_update(of=Thread)
+        # A thread loaded earlier in this transaction keeps its old values unless refreshed:
+        # the lock must hand back the row as the previous lock holder committed it.
+        .execution_options(populate_existing=True)
     )
     if thread is None:
         raise Refused("There is no such thread.", 404)
@@ -123,7 +131,7 @@ def lock_thread(thread_id: int) -> Thread:
 
 def reply(thread_id: int, author: User, body: str) -> Post:
     """Add a reply. A closed thread refuses it (403); a reply never lands after a close."""
-    check_can_write(author)
+    check_can_write(author, body)
     body = check_body(body)
     thread = lock_thread(thread_id)
     now = utcnow()
@@ -156,7 +164,7 @@ def edit_post(post: Post, editor: User, body: str, from_version: int) -> Post:
     """
     if not can_edit(editor, post):
         raise Refused("Only the author or a moderator can edit this post.", 403)
-    check_can_write(editor)
+    check_can_write(editor, body)
     body = check_body(body)
     if from_version != post.version:
         raise Refused("This post was changed while you were editing it. "

@@ -25,7 +25,11 @@
 
   function setText(root, selector, value) {
     var nodes = root.querySelectorAll(selector);
-    for (var i = 0; i < nodes.length; i++) nodes[i].textContent = String(value);
+    for (var i = 0; i < nodes.length; i++) {
+      var one = nodes[i].getAttribute("data-one");  // "3 shares" rather than a bare number
+      var words = one === null ? "" : (value === 1 ? one : nodes[i].getAttribute("data-many"));
+      nodes[i].textContent = String(value) + words;
+    }
   }
 
   function showAccepted(acceptedId) {

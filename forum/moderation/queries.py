@@ -1,0 +1,81 @@
+"""What the moderation pages show: the queue and the audit log, each in a few queries."""
+from dataclasses import dataclass
+from math import ceil
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import joinedload, selectinload
+
+from forum.extensions import db
+from forum.links.models import Link
+from forum.accounts.models import User
+from forum.moderation.models import Flag, ModerationAction
+from forum.threads.models import Post, Thread
+from forum.threads.queries import Page
+
+LOG_PER_PAGE = 50
+QUEUE_LIMIT = 200
+
+
+@dataclass
+class FlaggedPost:
+    post: Post
+    flags: list[Flag]
+
+
+def flagged_posts(limit: int = QUEUE_LIMIT) -> list[FlaggedPost]:
+    """Posts with open flags, the longest-waiting first, each with its open flags."""
+    flags = db.session.scalars(
+        select(Flag).where(Flag.resolved_at.is_(None))
+        .options(joinedload(Flag.user))
+        .order_by(Flag.created_at, Flag.id)
+    ).all()
+    by_post: dict[int, list[Flag]] = {}
+    for flag in flags:
+        by_post.setdefault(flag.post_id, []).append(flag)
+    post_ids = list(by_post)[:limit]
+    if not post_ids:
+        return []
+    posts = {post.id: post for post in db.session.scalars(
+        select(Post).where(Post.id.in_(post_ids), Post.deleted_at.is_(None))
+        .options(selectinload(Post.thread))
+    )}
+    return [FlaggedPost(posts[i], by_post[i]) for i in post_ids if i in posts]
+
+
+def pending_links(limit: int = QUEUE_LIMIT) -> list[tuple[Link, Thread]]:
+    """Incoming links waiting for a moderator, oldest first, with their target threads."""
+    return [(link, thread) for link, thread in db.session.execute(
+        select(Link, Thread).join(Thread, Thread.id == Link.target_thread_id)
+        .where(Link.status == "pending")
+        .order_by(Link.created_at, Link.id).limit(limit)
+    )]
+
+
+def audit_log(page: int) -> Page:
+    """The audit log, newest first."""
+    total = db.session.scalar(select(func.count(ModerationAction.id)))
+    pages = max(1, ceil(total / LOG_PER_PAGE))
+    entries = db.session.scalars(
+        select(ModerationAction).options(joinedload(ModerationAction.moderator))
+        .order_by(ModerationAction.created_at.desc(), ModerationAction.id.desc())
+        .offset((page - 1) * LOG_PER_PAGE).limit(LOG_PER_PAGE)
+    ).all()
+    return Page(entries, page, pages)
+
+
+def target_names(entries: list[ModerationAction]) -> dict[tuple[str, int], str]:
+    """Readable names for the log's targets: members' usernames and threads' titles."""
+    ids: dict[str, set[int]] = {"user": set(), "thread": set()}
+    for entry in entries:
+        if entry.target_type in ids:
+            ids[entry.target_type].add(entry.target_id)
+    names: dict[tuple[str, int], str] = {}
+    if ids["user"]:
+        for user_id, username in db.session.execute(
+                select(User.id, User.username).where(User.id.in_(ids["user"]))):
+            names["user", user_id] = username
+    if ids["thread"]:
+        for thread_id, title in db.session.execute(
+                select(Thread.id, Thread.title).where(Thread.id.in_(ids["thread"]))):
+            names["thread", thread_id] = title
+    return names

@@ -1,0 +1,279 @@
+"""Moderation rules: closing, pinning, hiding, flagging and suspending, and who may do each.
+
+Every function commits a complete change, with its audit-log entry in the same transaction,
+or raises :class:`Refused` having stored nothing.
+"""
+from datetime import datetime, timedelta
+
+from sqlalchemy import select, update
+
+from forum.accounts.models import User
+from forum.errors import Refused
+from forum.extensions import db
+from forum.moderation.audit import log_action
+from forum.moderation.models import Flag
+from forum.threads.models import Category, Post, Thread, auto_close_reason
+from forum.threads.services import lock_thread
+from forum.timeutil import utcnow
+
+REASON_MAX = 500
+
+
+# Who may: pure checks, also used by the templates to decide which tools to show.
+
+def can_close(user, thread: Thread) -> bool:
+    """Moderators close any thread; a member closes their own."""
+    return bool(user.is_authenticated and (user.is_moderator or user.id == thread.author_id))
+
+
+def can_reopen(user, thread: Thread) -> bool:
+    """Moderators reopen any thread; an author only what the author closed."""
+    if not user.is_authenticated:
+        return False
+    if user.is_moderator:
+        return True
+    return user.id == thread.author_id and thread.closed_by_role == "author"
+
+
+def can_moderate(user) -> bool:
+    return bool(user.is_authenticated and user.is_moderator)
+
+
+def can_flag(user, post: Post) -> bool:
+    return bool(user.is_authenticated and user.id != post.author_id and not user.is_suspended)
+
+
+def can_suspend(moderator, member: User) -> bool:
+    """Moderators suspend members; only an admin suspends a moderator; nobody themselves."""
+    if not can_moderate(moderator) or moderator.id == member.id:
+        return False
+    return not member.is_moderator or moderator.role == "admin"
+
+
+def check_reason(reason: str | None, required: bool, what: str) -> str:
+    reason = (reason or "").strip()
+    if required and not reason:
+        raise Refused(f"Say why you {what}: the reason is shown to members.")
+    if len(reason) > REASON_MAX:
+        raise Refused(f"A reason holds at most {REASON_MAX} characters.")
+    return reason
+
+
+def refuse(message: str, status: int):
+    db.session.rollback()
+    raise Refused(message, status)
+
+
+# Threads: the thread row is locked first, so a close and a reply queue on it (see
+# threads.services.reply): a reply lands before the close or is refused.
+
+def close_thread(thread_id: int, actor: User, reason: str) -> Thread:
+    """Close a thread with a reason shown where the reply form was."""
+    reason = check_reason(reason, True, "are closing this thread")
+    thread = lock_thread(thread_id)
+    if not can_close(actor, thread):
+        refuse("Only a moderator or the thread's author can close it.", 403)
+    now = utcnow()
+    if thread.closed_state(now)[0]:
+        refuse("This thread is closed already.", 409)
+    thread.closed_at = now
+    thread.closed_reason = reason
+    thread.closed_by_id = actor.id
+    thread.closed_by_role = "moderator" if actor.is_moderator else "author"
+    log_action(actor, "close", "thread", thread.id, reason)
+    db.session.commit()
+    return thread
+
+
+def reopen_thread(thread_id: int, actor: User, reason: str = "") -> Thread:
+    """Reopen a closed thread. Reopening an auto-closed thread starts its clock again."""
+    reason = check_reason(reason, False, "are reopening this thread")
+    thread = lock_thread(thread_id)
+    now = utcnow()
+    if not thread.closed_state(now)[0]:
+        refuse("This thread is open.", 409)
+    if not can_reopen(actor, thread):
+        refuse("Only a moderator can reopen this thread." if actor.is_authenticated and
+               actor.id == thread.author_id else
+               "Only a moderator or the author who closed it can reopen this thread.", 403)
+    thread.closed_at = thread.closed_reason = thread.closed_by_id = thread.closed_by_role = None
+    if thread.closed_state(now)[0]:
+        # Closed by the calendar: the reopened thread gets a full auto_close_days again.
+        thread.last_activity_at = now
+    log_action(actor, "reopen", "thread", thread.id, reason)
+    db.session.commit()
+    return thread
+
+
+def toggle_pin(thread_id: int, moderator: User) -> Thread:
+    """Pin a thread to the top of the front page, or unpin it."""
+    thread = lock_thread(thread_id)
+    if not can_moderate(moderator):
+        refuse("Only a moderator can pin threads.", 403)
+    thread.pinned = not thread.pinned
+    log_action(moderator, "pin" if thread.pinned else "unpin", "thread", thread.id)
+    db.session.commit()
+    return thread
+
+
+def close_stale(now: datetime | None = None) -> int:
+    """Record the auto-close of every thread past its category's ``auto_close_days``.
+
+    The close already holds from that moment (Thread.closed_state); this writes it down for
+    listings, with the moment it took effect. Safe to run from cron at any interval.
+    """
+    now = now or utcnow()
+    closed = 0
+    categories = db.session.scalars(
+        select(Category).where(Category.auto_close_days.is_not(None), Category.auto_close_days > 0)
+    ).all()
+    for category in categories:
+        days = category.auto_close_days
+        cutoff = now - timedelta(days=days)
+        stale = db.session.execute(
+            select(Thread.id, Thread.last_activity_at).where(
+                Thread.category_id == category.id, Thread.closed_at.is_(None),
+                Thread.deleted_at.is_(None), Thread.last_activity_at <= cutoff)
+        ).all()
+        for thread_id, last_activity_at in stale:
+            # The guard repeats the test, so a thread that came alive meanwhile stays open.
+            result = db.session.execute(
+                update(Thread).where(Thread.id == thread_id, Thread.closed_at.is_(None),
+                                     Thread.last_activity_at == last_activity_at)
+                .values(closed_at=last_activity_at + timedelta(days=days),
+                        closed_reason=auto_close_reason(days), closed_by_id=None,
+                        closed_by_role="auto")
+                .execution_options(synchronize_session=False)
+            )
+            if result.rowcount:
+                log_action(None, "close", "thread", thread_id, auto_close_reason(days))
+                closed += 1
+        db.session.commit()
+    return closed
+
+
+# Posts.
+
+def get_post(post_id: int) -> Post:
+    post = db.session.get(Post, post_id)
+    if post is None or post.deleted_at is not None:
+        refuse("There is no such post.", 404)
+    return post
+
+
+def resolve_flags(post: Post, moderator: User, resolution: str) -> int:
+    flags = db.session.scalars(
+        select(Flag).where(Flag.post_id == post.id, Flag.resolved_at.is_(None))
+    ).all()
+    now = utcnow()
+    for flag in flags:
+        flag.resolved_at = now
+        flag.resolved_by_id = moderator.id
+        flag.resolution = resolution
+        log_action(moderator, "resolve_flag", "flag", flag.id, resolution)
+    return len(flags)
+
+
+def hide_post(post_id: int, moderator: User, reason: str = "") -> Post:
+    """Hide a post from members (moderators still see it); resolves its open flags."""
+    reason = check_reason(reason, False, "are hiding this post")
+    if not can_moderate(moderator):
+        refuse("Only a moderator can hide posts.", 403)
+    post = get_post(post_id)
+    if post.hidden_at is not None:
+        refuse("This post is hidden already.", 409)
+    post.hidden_at = utcnow()
+    post.hidden_reason = reason or None
+    log_action(moderator, "hide", "post", post.id, reason)
+    resolve_flags(post, moderator, "hidden")
+    db.session.commit()
+    return post
+
+
+def restore_post(post_id: int, moderator: User, reason: str = "") -> Post:
+    """Show a hidden post to members again."""
+    reason = check_reason(reason, False, "are restoring this post")
+    if not can_moderate(moderator):
+        refuse("Only a moderator can restore posts.", 403)
+    post = get_post(post_id)
+    if post.hidden_at is None:
+        refuse("This post is not hidden.", 409)
+    post.hidden_at = None
+    post.hidden_reason = None
+    log_action(moderator, "restore", "post", post.id, reason)
+    db.session.commit()
+    return post
+
+
+def flag_post(post_id: int, member: User, reason: str) -> Flag:
+    """A member asks moderators to look at a post; one open flag per member and post."""
+    reason = check_reason(reason, True, "are flagging this post")
+    post = get_post(post_id)
+    if member.is_suspended:
+        refuse("Your account is suspended, so you cannot flag posts.", 403)
+    if member.id == post.author_id:
+        refuse("You cannot flag your own post; edit or delete it instead.", 400)
+    already = db.session.scalar(select(Flag.id).where(
+        Flag.post_id == post.id, Flag.user_id == member.id, Flag.resolved_at.is_(None)))
+    if already:
+        refuse("You have flagged this post already; a moderator will look at it.", 409)
+    flag = Flag(post_id=post.id, user_id=member.id, reason=reason)
+    db.session.add(flag)
+    db.session.commit()
+    return flag
+
+
+def dismiss_flags(post_id: int, moderator: User, reason: str = "") -> int:
+    """Resolve a post's open flags without acting on the post."""
+    check_reason(reason, False, "are dismissing these flags")
+    if not can_moderate(moderator):
+        refuse("Only a moderator can dismiss flags.", 403)
+    post = get_post(post_id)
+    count = resolve_flags(post, moderator, "dismissed")
+    if not count:
+        refuse("This post has no open flags.", 409)
+    db.session.commit()
+    return count
+
+
+# Members.
+
+def suspend_member(member: User, moderator: User, reason: str, abuse: bool = False) -> User:
+    """Suspend a member: they can no longer post, mark, share or flag.
+
+    A suspension for abuse also reverses every contribution event the member gave.
+    """
+    reason = check_reason(reason, True, "are suspending this member")
+    if not can_suspend(moderator, member):
+        refuse("You cannot suspend yourself." if moderator.id == member.id else
+               "Only a moderator can suspend members, and only an admin can suspend a moderator.",
+               403)
+    member = db.session.scalar(select(User).where(User.id == member.id).with_for_update()
+                               .execution_options(populate_existing=True))
+    if member.is_suspended:
+        refuse(f"{member.username} is suspended already.", 409)
+    member.suspended_at = utcnow()
+    member.suspended_reason = reason
+    member.suspended_for_abuse = bool(abuse)
+    if abuse:
+        from forum.contribution import ledger
+
+        ledger.reverse_actor(member.id)
+    log_action(moderator, "suspend_for_abuse" if abuse else "suspend", "user", member.id, reason)
+    db.session.commit()
+    return member
+
+
+def unsuspend_member(member: User, moderator: User, reason: str = "") -> User:
+    """Lift a suspension. Points reversed for abuse stay reversed."""
+    reason = check_reason(reason, False, "are lifting this suspension")
+    if not can_suspend(moderator, member):
+        refuse("Only a moderator can lift a suspension, and only an admin a moderator's.", 403)
+    if not member.is_suspended:
+        refuse(f"{member.username} is not suspended.", 409)
+    member.suspended_at = None
+    member.suspended_reason = None
+    member.suspended_for_abuse = False
+    log_action(moderator, "unsuspend", "user", member.id, reason)
+    db.session.commit()
+    return member

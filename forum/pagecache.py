@@ -1,0 +1,180 @@
+"""Rendered pages for anonymous readers, kept until what they show changes.
+
+Most readers are not logged in, and they all see the same thread page. So a GET from a
+visitor is answered from the cache (Flask-Caching: Redis when ``FORUM_REDIS_URL`` is set,
+else this process's memory) under a key that holds a *validator*: one tiny query for the
+thread's ``revision`` and its closed state, or for the newest revision of any thread on
+listing pages. Members get a fresh render, with their own marks and forms.
+
+Every thread carries ``revision``, a microsecond timestamp raised whenever anything the
+thread page shows is written through the ORM: the thread row, its posts, helpful marks,
+shares and links to it (:func:`touch_threads`, run after every flush). Because revisions
+are timestamps, the newest revision of all threads changes with every such write, which is
+what listing pages key on. Nothing lives in one process's memory that another could miss:
+the validators are read from the database on every request.
+
+The closed state is computed at read time (auto-close happens with the calendar), and
+entries expire after ``PAGE_CACHE_SECONDS`` so that "3 minutes ago" stays roughly true.
+"""
+import hashlib
+import time
+from collections.abc import Callable
+
+from flask import Flask, abort, current_app, make_response, request, session
+from flask_login import current_user
+from sqlalchemy import bindparam, case, create_engine, event, func, or_, select, update
+from sqlalchemy.engine import Engine
+from sqlalchemy.exc import DBAPIError
+from werkzeug.wrappers import Response
+
+from forum.extensions import cache, db
+from forum.timeutil import utcnow
+
+# Headers a cached page keeps; cookies and the like belong to the request that rendered it.
+KEPT_HEADERS = frozenset({"content-type", "link", "x-pingback", "cache-control"})
+
+
+def new_revision() -> int:
+    """A fresh revision: microseconds since the epoch."""
+    return time.time_ns() // 1000
+
+
+def anonymous_read() -> bool:
+    """Whether this request may be answered with the page every visitor sees."""
+    if request.method not in ("GET", "HEAD") or not current_app.config["PAGE_CACHE_SECONDS"]:
+        return False
+    return not current_user.is_authenticated and "_flashes" not in session
+
+
+def serve(validator: Callable[[], str], render: Callable[[], object]) -> Response:
+    """``render()`` for members; for visitors, the cached page while ``validator()`` holds.
+
+    ``validator`` runs only for visitors; it returns the part of the cache key that changes
+    whenever the page would (it may abort, e.g. with a 404). Only 200 answers are kept. The
+    key holds the host, the path and ``?page=``: other query arguments must not change the page.
+    """
+    if not anonymous_read():
+        return make_response(render())
+    key = "page:" + hashlib.blake2b(
+        f"{request.host}{request.path}?{request.args.get('page', '1')}|{validator()}"
+        .encode(), digest_size=16).hexdigest()
+    hit = cache.get(key)
+    if hit is not None:
+        headers, body = hit
+        return Response(body, 200, headers)
+    response = make_response(render())
+    if response.status_code == 200 and not response.direct_passthrough:
+        headers = [(k, v) for k, v in response.headers.items() if k.lower() in KEPT_HEADERS]
+        cache.set(key, (headers, response.get_data()),
+                  timeout=current_app.config["PAGE_CACHE_SECONDS"])
+    return response
+
+
+THREAD_STATE = None
+
+
+def read(statement, params=None) -> list:
+    """The rows of a validator query, in as few round trips to the database as it takes.
+
+    On PostgreSQL it runs on an engine of its own in autocommit, without a ping before each
+    checkout: one round trip instead of four (ping, BEGIN, SELECT, ROLLBACK), and a cache hit
+    never opens the request's session. A connection that turns out to be dead (the database
+    restarted) is dropped with its pool and the query tried once more, as a ping would have.
+    SQLite has no round trips to save and uses the session.
+    """
+    if db.engine.dialect.name != "postgresql":
+        return db.session.execute(statement, params).all()
+    engine = validator_engine()
+    try:
+        with engine.connect() as connection:
+            return connection.execute(statement, params).all()
+    except DBAPIError as error:
+        if not error.connection_invalidated:
+            raise
+        with engine.connect() as connection:
+            return connection.execute(statement, params).all()
+
+
+def validator_engine() -> Engine:
+    engine = current_app.extensions.get("forum.pagecache.engine")
+    if engine is None:
+        # Created on first use, so each process (gunicorn forks) builds its own pool.
+        engine = create_engine(db.engine.url, isolation_level="AUTOCOMMIT", pool_pre_ping=False,
+                               pool_size=current_app.config.get("PAGE_CACHE_POOL_SIZE", 4),
+                               max_overflow=8)
+        current_app.extensions["forum.pagecache.engine"] = engine
+        # It lives and ends with the app's own engine.
+        event.listen(db.engine, "engine_disposed", lambda _engine: engine.dispose())
+    return engine
+
+
+def thread_validator(thread_id: int) -> str:
+    """The thread's revision and closed state now, in one query; 404 when it is gone."""
+    from forum.threads.models import Category, Thread, closed_state
+
+    global THREAD_STATE
+    if THREAD_STATE is None:  # built once: this runs on every visitor's request
+        THREAD_STATE = (
+            select(Thread.revision, Thread.closed_at, Thread.closed_reason,
+                   Thread.last_activity_at, Category.auto_close_days)
+            .join(Category, Category.id == Thread.category_id)
+            .where(Thread.id == bindparam("thread_id"), Thread.deleted_at.is_(None)))
+    rows = read(THREAD_STATE, {"thread_id": thread_id})
+    if not rows:
+        abort(404, "There is no such thread.")
+    row = rows[0]
+    closed, reason = closed_state(row.closed_at, row.closed_reason, row.last_activity_at,
+                                  row.auto_close_days, utcnow())
+    return f"{row.revision}:{int(closed)}:{reason or ''}"
+
+
+def listing_validator() -> str:
+    """For pages that list threads and categories: the newest revision of any thread."""
+    from forum.threads.models import Category, Thread
+
+    newest, categories = read(
+        select(select(func.max(Thread.revision)).scalar_subquery(),
+               select(func.count()).select_from(Category).scalar_subquery())
+    )[0]
+    return f"{newest}:{categories}"
+
+
+def touch_threads(orm_session, _flush_context) -> None:
+    """After a flush: raise the revision of every thread whose page the flush changed."""
+    from forum.contribution.models import HelpfulMark, Share
+    from forum.links.models import Link
+    from forum.threads.models import Post, Thread
+
+    thread_ids: set[int] = set()
+    post_ids: set[int] = set()
+    for instance in (*orm_session.new, *orm_session.dirty, *orm_session.deleted):
+        if isinstance(instance, Thread):
+            thread_ids.add(instance.id)
+        elif isinstance(instance, Post):
+            thread_ids.add(instance.thread_id)
+        elif isinstance(instance, (HelpfulMark, Share)):
+            post_ids.add(instance.post_id)
+        elif isinstance(instance, Link):
+            thread_ids.add(instance.target_thread_id)
+    thread_ids.discard(None)
+    post_ids.discard(None)
+    if not thread_ids and not post_ids:
+        return
+    now = new_revision()
+    which = []
+    if thread_ids:
+        which.append(Thread.id.in_(sorted(thread_ids)))
+    if post_ids:
+        which.append(Thread.id.in_(select(Post.thread_id).where(Post.id.in_(sorted(post_ids)))))
+    # Never backwards, even if another process's clock is ahead of this one's.
+    orm_session.connection().execute(
+        update(Thread).where(or_(*which))
+        .values(revision=case((Thread.revision >= now, Thread.revision + 1), else_=now))
+        .execution_options(synchronize_session=False)
+    )
+
+
+def init_app(app: Flask) -> None:
+    if not getattr(init_app, "listening", False):
+        event.listen(db.session, "after_flush", touch_threads)
+        init_app.listening = True

@@ -1,0 +1,120 @@
+"""Visitors get cached pages, and never a page older than what it shows."""
+from datetime import timedelta
+
+from sqlalchemy import update
+
+from forum.contribution.models import HelpfulMark, Share
+from forum.extensions import db
+from forum.links.models import Link
+from forum.threads import services
+from forum.threads.models import Thread
+from forum.timeutil import utcnow
+
+
+def visitor_sees(client, url: str) -> str:
+    response = client.get(url)
+    assert response.status_code == 200
+    return response.get_data(as_text=True)
+
+
+def test_a_repeat_visit_is_one_query_and_the_same_page(client, make, count_queries):
+    url = f"/t/{make.thread(title='Cached', body='The opening words.').id}"
+    first = visitor_sees(client, url)
+    db.session.expire_all()
+    with count_queries() as queries:
+        again = visitor_sees(client, url)
+    assert again == first and len(queries) == 1
+
+
+def test_every_change_to_what_the_page_shows_refreshes_it(client, app, make):
+    op, other = make.user("op"), make.user("other")
+    thread = make.thread(op, title="Changing", body="Opening.")
+    url = f"/t/{thread.id}"
+    visitor_sees(client, url)
+
+    reply = make.reply(thread, other, "A first reply.")
+    assert "A first reply." in visitor_sees(client, url)
+
+    with app.test_request_context():
+        services.edit_post(reply, other, "An edited reply.", reply.version)
+    assert "An edited reply." in visitor_sees(client, url)
+
+    db.session.add(HelpfulMark(post_id=reply.id, user_id=op.id))
+    db.session.commit()
+    assert "1 helpful" in visitor_sees(client, url)
+
+    db.session.add(Share(post_id=reply.id, user_id=op.id))
+    db.session.commit()
+    assert "1 share" in visitor_sees(client, url)
+
+    db.session.add(Link(kind="pingback", status="approved", source_url="https://blog.example/x",
+                        target_url=f"https://forum.example{url}", target_thread_id=thread.id,
+                        title="A blog that linked here"))
+    db.session.commit()
+    assert "Pingback: " in visitor_sees(client, url)
+
+    reply.hidden_at, reply.hidden_reason = utcnow(), "spam"
+    db.session.commit()
+    page = visitor_sees(client, url)
+    assert "An edited reply." not in page and "hidden by a moderator" in page
+
+    thread = db.session.get(Thread, thread.id)
+    thread.closed_at, thread.closed_reason = utcnow(), "Answered."
+    db.session.commit()
+    assert "Comments are closed." in visitor_sees(client, url)
+
+
+def test_auto_close_shows_as_time_passes_without_any_write(client, make):
+    category = make.category("support", auto_close_days=3)
+    thread = make.thread(category=category, title="Going quiet")
+    url = f"/t/{thread.id}"
+    assert "Comments are closed." not in visitor_sees(client, url)
+    # The calendar moves on: nothing is written through the app (a bulk UPDATE stands in).
+    db.session.execute(update(Thread).where(Thread.id == thread.id)
+                       .values(last_activity_at=utcnow() - timedelta(days=4)))
+    db.session.commit()
+    page = visitor_sees(client, url)
+    assert "Comments are closed." in page and "after 3 days" in page
+
+
+def test_members_get_a_fresh_page_of_their_own(client, make, login_as):
+    member = make.user("member")
+    thread = make.thread(title="For members")
+    assert "Post reply" not in visitor_sees(client, f"/t/{thread.id}")
+    login_as(member)
+    page = visitor_sees(client, f"/t/{thread.id}")
+    assert "Post reply" in page and "member" in page
+    client.post("/logout")
+    assert "Post reply" not in visitor_sees(client, f"/t/{thread.id}")
+
+
+def test_listings_show_new_threads_and_replies(client, make):
+    category = make.category("general")
+    make.thread(category=category, title="Old news")
+    assert "Old news" in visitor_sees(client, "/")
+    visitor_sees(client, "/c/general")
+    thread = make.thread(category=category, title="Fresh news")
+    assert "Fresh news" in visitor_sees(client, "/")
+    assert "Fresh news" in visitor_sees(client, "/c/general")
+    make.reply(thread)
+    assert "1 reply" in visitor_sees(client, "/c/general")
+
+
+def test_a_missing_thread_or_page_is_a_404_not_a_cached_page(client, make):
+    thread = make.thread()
+    assert client.get("/t/999999").status_code == 404
+    assert client.get(f"/t/{thread.id}?page=7").status_code == 404
+    assert client.get(f"/t/{thread.id}?page=x").status_code == 400
+    thread.deleted_at = utcnow()
+    db.session.commit()
+    assert client.get(f"/t/{thread.id}").status_code == 404
+
+
+def test_the_cache_can_be_switched_off(app_factory, count_queries):
+    app = app_factory(PAGE_CACHE_SECONDS=0)
+    client = app.test_client()
+    with app.app_context():
+        assert client.get("/").status_code == 200
+        with count_queries() as queries:
+            assert client.get("/").status_code == 200
+    assert len(queries) > 1  # rendered again: the categories and the threads were read
