@@ -61,9 +61,10 @@ def register_blueprints(app: Flask) -> None:
     from forum.accounts.routes import bp as accounts
     from forum.api.routes import bp as api
     from forum.contribution.routes import bp as contribution
+    from forum.links.routes import bp as links
     from forum.threads.routes import bp as threads
 
-    for blueprint in (accounts, threads, api, contribution):
+    for blueprint in (accounts, threads, api, links, contribution):
         app.register_blueprint(blueprint)
     from forum.moderation.routes import bp as moderation
 

@@ -20,6 +20,8 @@ DEFAULTS = {
     "NEW_MEMBER_HOURS": 24,  # a member this young with no helpful mark received yet is new
     "NEW_MEMBER_MAX_LINKS": 2,  # links a new member may put in one post
     "LINKS_AUTO_APPROVE": False,
+    "LINKS_INCOMING_PER_HOST": "30 per hour",  # Pingbacks and Webmentions from one source host
+    "LINKS_RETRY_DELAYS": "60,600,3600,21600",  # seconds between tries of an outgoing ping
     "OUTBOUND_ALLOW_HOSTS": "",
     "POSTS_PER_PAGE": 50,
     "THREADS_PER_PAGE": 30,

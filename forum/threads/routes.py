@@ -6,6 +6,7 @@ from forum import pagecache
 from forum.contribution.queries import post_stats
 from forum.errors import Refused
 from forum.extensions import db
+from forum.links.outgoing import mentions_by_post
 from forum.links.queries import thread_pingbacks
 from forum.threads import queries, services
 from forum.forms import ConfirmForm
@@ -90,6 +91,8 @@ def render_thread(thread, page: int, form=None, error=None, status=200):
         posts=posts,
         stats=post_stats([p.id for p in posts], viewer_id),
         pingbacks=thread_pingbacks(thread.id),
+        mentions=mentions_by_post([p.id for p in posts if p.author_id == viewer_id]
+                                  if viewer_id else None),
         page=page,
         pages=pages,
         closed=closed,

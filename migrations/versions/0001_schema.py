@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 01:58:33.602544
+Create Date: 2026-11-22 02:34:22.455727
 
 """
 from alembic import op
@@ -111,6 +111,7 @@ def upgrade():
     sa.Column('closed_by_role', sa.String(length=16), nullable=True),
     sa.Column('accepted_post_id', sa.Integer(), nullable=True),
     sa.Column('deleted_at', sa.DateTime(), nullable=True),
+    sa.Column('revision', sa.BigInteger(), nullable=False),
     sa.ForeignKeyConstraint(['author_id'], ['users.id'], name=op.f('fk_threads_author_id_users')),
     sa.ForeignKeyConstraint(['category_id'], ['categories.id'], name=op.f('fk_threads_category_id_categories')),
     sa.ForeignKeyConstraint(['closed_by_id'], ['users.id'], name=op.f('fk_threads_closed_by_id_users')),
@@ -120,6 +121,7 @@ def upgrade():
         batch_op.create_index('ix_threads_activity', ['last_activity_at'], unique=False)
         batch_op.create_index(batch_op.f('ix_threads_author_id'), ['author_id'], unique=False)
         batch_op.create_index('ix_threads_category_activity', ['category_id', 'last_activity_at'], unique=False)
+        batch_op.create_index(batch_op.f('ix_threads_revision'), ['revision'], unique=False)
 
     op.create_table('posts',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -312,6 +314,7 @@ def downgrade():
 
     op.drop_table('posts')
     with op.batch_alter_table('threads', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_threads_revision'))
         batch_op.drop_index('ix_threads_category_activity')
         batch_op.drop_index(batch_op.f('ix_threads_author_id'))
         batch_op.drop_index('ix_threads_activity')
