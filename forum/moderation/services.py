@@ -12,6 +12,7 @@ from forum.errors import Refused
 from forum.extensions import db
 from forum.moderation.audit import log_action
 from forum.moderation.models import Flag
+from forum.signals import post_changed
 from forum.threads.models import Category, Post, Thread, auto_close_reason
 from forum.threads.services import lock_thread
 from forum.timeutil import utcnow
@@ -186,6 +187,7 @@ def hide_post(post_id: int, moderator: User, reason: str = "") -> Post:
     post.hidden_reason = reason or None
     log_action(moderator, "hide", "post", post.id, reason)
     resolve_flags(post, moderator, "hidden")
+    post_changed.send(post, action="hidden")  # e.g. the ledger takes back what it earned
     db.session.commit()
     return post
 
@@ -201,6 +203,7 @@ def restore_post(post_id: int, moderator: User, reason: str = "") -> Post:
     post.hidden_at = None
     post.hidden_reason = None
     log_action(moderator, "restore", "post", post.id, reason)
+    post_changed.send(post, action="restored")
     db.session.commit()
     return post
 

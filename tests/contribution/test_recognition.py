@@ -300,3 +300,17 @@ def test_hiding_a_post_takes_back_its_points_and_restoring_returns_them(
     db.session.commit()
     assert all_time(story.author) == 25
     assert {e.kind for e in live_events()} == {"helpful", "accepted"}
+
+
+def test_a_moderator_hiding_a_post_takes_its_points_back_until_restored(
+        client, login_as, make, story):
+    from forum.moderation import services as moderation
+
+    login_as(story.reader)
+    client.post(f"/p/{story.reply.id}/helpful")
+    client.post(f"/p/{story.reply.id}/share")
+    moderator = make.user("mod", role="moderator")
+    moderation.hide_post(story.reply.id, moderator, "Off topic.")
+    assert all_time(story.author) == 0
+    moderation.restore_post(story.reply.id, moderator)
+    assert all_time(story.author) == 15
