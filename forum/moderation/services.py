@@ -12,7 +12,7 @@ from forum.errors import Refused
 from forum.extensions import db
 from forum.moderation.audit import log_action
 from forum.moderation.models import Flag
-from forum.signals import post_changed
+from forum.signals import post_changed, post_committed
 from forum.threads.models import Category, Post, Thread, auto_close_reason
 from forum.threads.services import lock_thread
 from forum.timeutil import utcnow
@@ -187,8 +187,9 @@ def hide_post(post_id: int, moderator: User, reason: str = "") -> Post:
     post.hidden_reason = reason or None
     log_action(moderator, "hide", "post", post.id, reason)
     resolve_flags(post, moderator, "hidden")
-    post_changed.send(post, action="hidden")  # e.g. the ledger takes back what it earned
+    post_changed.send(post, action="hidden")
     db.session.commit()
+    post_committed.send(post, action="hidden")
     return post
 
 
@@ -205,6 +206,7 @@ def restore_post(post_id: int, moderator: User, reason: str = "") -> Post:
     log_action(moderator, "restore", "post", post.id, reason)
     post_changed.send(post, action="restored")
     db.session.commit()
+    post_committed.send(post, action="restored")
     return post
 
 

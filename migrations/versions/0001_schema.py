@@ -2,7 +2,7 @@
 
 Revision ID: 0001
 Revises: 
-Create Date: 2026-11-22 02:34:22.455727
+Create Date: 2026-11-22 02:37:07.611112
 
 """
 from alembic import op
@@ -202,6 +202,7 @@ def upgrade():
     sa.Column('title', sa.String(length=300), nullable=False),
     sa.Column('excerpt', sa.Text(), nullable=False),
     sa.Column('author_name', sa.String(length=200), nullable=False),
+    sa.Column('note', sa.String(length=500), nullable=False),
     sa.Column('created_at', sa.DateTime(), nullable=False),
     sa.Column('updated_at', sa.DateTime(), nullable=False),
     sa.ForeignKeyConstraint(['source_post_id'], ['posts.id'], name=op.f('fk_links_source_post_id_posts')),
@@ -213,6 +214,26 @@ def upgrade():
     with op.batch_alter_table('links', schema=None) as batch_op:
         batch_op.create_index(batch_op.f('ix_links_source_post_id'), ['source_post_id'], unique=False)
         batch_op.create_index('ix_links_target_thread', ['target_thread_id', 'status'], unique=False)
+
+    op.create_table('outgoing_mentions',
+    sa.Column('id', sa.Integer(), nullable=False),
+    sa.Column('post_id', sa.Integer(), nullable=False),
+    sa.Column('source_url', sa.String(length=2048), nullable=False),
+    sa.Column('target_url', sa.String(length=2048), nullable=False),
+    sa.Column('linked', sa.Boolean(), nullable=False),
+    sa.Column('endpoint', sa.String(length=2048), nullable=True),
+    sa.Column('protocol', sa.String(length=16), nullable=True),
+    sa.Column('status', sa.String(length=16), nullable=False),
+    sa.Column('attempts', sa.Integer(), nullable=False),
+    sa.Column('last_error', sa.String(length=500), nullable=False),
+    sa.Column('created_at', sa.DateTime(), nullable=False),
+    sa.Column('updated_at', sa.DateTime(), nullable=False),
+    sa.ForeignKeyConstraint(['post_id'], ['posts.id'], name=op.f('fk_outgoing_mentions_post_id_posts')),
+    sa.PrimaryKeyConstraint('id', name=op.f('pk_outgoing_mentions')),
+    sa.UniqueConstraint('post_id', 'target_url', name=op.f('uq_outgoing_mentions_post_id_target_url'))
+    )
+    with op.batch_alter_table('outgoing_mentions', schema=None) as batch_op:
+        batch_op.create_index(batch_op.f('ix_outgoing_mentions_post_id'), ['post_id'], unique=False)
 
     op.create_table('post_revisions',
     sa.Column('id', sa.Integer(), nullable=False),
@@ -290,6 +311,10 @@ def downgrade():
         batch_op.drop_index(batch_op.f('ix_post_revisions_post_id'))
 
     op.drop_table('post_revisions')
+    with op.batch_alter_table('outgoing_mentions', schema=None) as batch_op:
+        batch_op.drop_index(batch_op.f('ix_outgoing_mentions_post_id'))
+
+    op.drop_table('outgoing_mentions')
     with op.batch_alter_table('links', schema=None) as batch_op:
         batch_op.drop_index('ix_links_target_thread')
         batch_op.drop_index(batch_op.f('ix_links_source_post_id'))

@@ -277,3 +277,18 @@ def test_plain_suspension_keeps_the_points_the_member_gave(client, make, auth, m
     assert client.post("/u/slow/suspend", data={"reason": "Cooling off"}).status_code == 303
     db.session.expire_all()
     assert db.session.scalar(select(ContributionEvent.reversed_at)) is None
+
+
+def test_hiding_a_post_withdraws_its_pingbacks_and_restoring_brings_them_back(client, make, auth, mod):
+    target = make.thread(author=make.user("target_author"), title="Target thread")
+    source = make.thread(title="Source thread")
+    linking = make.reply(source, make.user("linker"), f"See [this thread](/t/{target.id}).")
+    assert "Pingback: " in client.get(f"/t/{target.id}").get_data(as_text=True)
+    auth.login(mod)
+    assert client.post(f"/p/{linking.id}/hide", data={"reason": "Spam"}).status_code == 303
+    auth.logout()
+    assert "Pingback: " not in client.get(f"/t/{target.id}").get_data(as_text=True)
+    auth.login(mod)
+    assert client.post(f"/p/{linking.id}/restore").status_code == 303
+    auth.logout()
+    assert "Pingback: " in client.get(f"/t/{target.id}").get_data(as_text=True)
