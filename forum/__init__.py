@@ -60,11 +60,12 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
 def register_blueprints(app: Flask) -> None:
     from forum.accounts.routes import bp as accounts
     from forum.api.routes import bp as api
+    from forum.contribution.routes import bp as contribution
     from forum.feeds.routes import bp as feeds
     from forum.links.routes import bp as links
     from forum.threads.routes import bp as threads
 
-    for blueprint in (accounts, threads, api, links, feeds):
+    for blueprint in (accounts, threads, api, links, feeds, contribution):
         app.register_blueprint(blueprint)
     from forum.moderation.routes import bp as moderation
 

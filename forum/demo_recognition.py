@@ -1,5 +1,50 @@
-"""The demo's helpful marks, accepts and shares: filled in by the contribution capability."""
+"""The demo's helpful marks, accepts, shares and follows, given through the real services."""
+from sqlalchemy import select
+
+from forum.contribution import services
+from forum.extensions import db
+from forum.threads.models import Post, Thread
+
+# (thread title starts with, post author) -> who marks it helpful
+MARKS = [
+    ("Why rank people", "margaret", ["grace", "ward", "ada"]),
+    ("Why rank people", "radia", ["grace", "barbara", "ada", "margaret"]),
+    ("Why rank people", "linus", ["ward"]),
+    ("Why rank people", "tim", ["grace"]),
+    ("How do you close", "barbara", ["grace", "tim"]),
+    ("How should scores decay", "margaret", ["radia", "linus", "tim"]),
+    ("How should scores decay", "ward", ["tim"]),
+    ("Pingbacks are the best", "linus", ["tim"]),
+]
+# (thread, reply author): the thread's author accepts it
+ACCEPTS = [("Why rank people", "margaret"), ("How should scores decay", "margaret")]
+# (thread, post author, sharer); the opening post's author shares nothing of their own
+SHARES = [
+    ("Why rank people", "grace", "linus"),
+    ("Why rank people", "radia", "barbara"),
+    ("How should scores decay", "margaret", "tim"),
+]
+FOLLOWS = [("linus", "grace"), ("tim", "margaret"), ("barbara", "radia"), ("ward", "margaret")]
+
+
+def _post(title: str, author) -> int:
+    return db.session.scalar(
+        select(Post.id).join(Thread, Thread.id == Post.thread_id)
+        .where(Thread.title.startswith(title), Post.author_id == author.id)
+        .order_by(Post.position.desc()).limit(1))
 
 
 def recognize(users: dict) -> None:
     """Give the demo community some recognition (helpful marks, an accepted answer, shares)."""
+    for title, author, markers in MARKS:
+        post_id = _post(title, users[author])
+        for marker in markers:
+            services.toggle_helpful(post_id, users[marker])
+    for title, author in ACCEPTS:
+        thread = db.session.scalar(select(Thread).where(Thread.title.startswith(title)))
+        services.toggle_accept(_post(title, users[author]), db.session.get(
+            type(users[author]), thread.author_id))
+    for title, author, sharer in SHARES:
+        services.share(_post(title, users[author]), users[sharer])
+    for follower, followed in FOLLOWS:
+        services.toggle_follow(users[followed], users[follower])

@@ -26,6 +26,14 @@ def recent_posts(user: User, limit: int = RECENT_POSTS) -> list[Post]:
     ).all()
 
 
-def profile(user: User, page: int) -> dict:
+def is_following(follower_id: int | None, followed_id: int) -> bool:
+    return follower_id is not None and db.session.get(Follow, (follower_id, followed_id)) is not None
+
+
+def profile(user: User, page: int, viewer_id: int | None = None) -> dict:
+    from forum.contribution.queries import profile_contribution
+
+    contribution = profile_contribution(user, page)  # first: it may bring scores up to date
     followers, following = follow_counts(user)
-    return {"followers": followers, "following": following, "posts": recent_posts(user)}
+    return {"followers": followers, "following": following, "posts": recent_posts(user),
+            "viewer_follows": is_following(viewer_id, user.id), **contribution}

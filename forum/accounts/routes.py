@@ -63,5 +63,6 @@ def logout():
 @bp.get("/u/<username>")
 def profile(username):
     user = services.find_user(username) or abort(404, "There is no such member.")
+    viewer_id = current_user.id if current_user.is_authenticated else None
     return render_template("accounts/profile.html", user=user,
-                           **queries.profile(user, page_number()))
+                           **queries.profile(user, page_number(), viewer_id))

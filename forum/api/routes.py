@@ -3,7 +3,8 @@ from flask import Blueprint, abort, jsonify, request
 
 from forum.accounts.queries import follow_counts
 from forum.accounts.services import find_user
-from forum.contribution.queries import post_stats
+from forum.contribution import api as contribution_api
+from forum.contribution.queries import leaderboard, period_named, post_stats, profile_contribution
 from forum.extensions import csrf
 from forum.links.queries import thread_pingbacks
 from forum.threads import queries
@@ -110,4 +111,14 @@ def user(username):
         "role": user.role,
         "followers": followers,
         "following": following,
+        "contribution": contribution_api.contribution_json(
+            profile_contribution(user, page_number())["contribution"]),
     })
+
+
+@bp.get("/leaderboard")
+def leaderboard_page():
+    period = period_named(request.args.get("period"))
+    if period is None:
+        abort(400, "The period is one of week, month, year, all or current.")
+    return jsonify(contribution_api.leaderboard_json(leaderboard(period, page_number())))

@@ -1,0 +1,161 @@
+"""The acts of recognition: helpful marks, accepted replies, shares and follows.
+
+Each function locks what it changes, applies the rule of who may act, records or
+reverses the ledger event in the same transaction and commits; or raises
+:class:`Refused` having stored nothing. Uniqueness (one mark and one share per member and
+post, one follow per pair) is held by the database's unique constraints, so simultaneous
+requests cannot leave two.
+"""
+from dataclasses import dataclass
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+
+from forum.accounts.models import Follow, User
+from forum.contribution import ledger
+from forum.contribution.models import HelpfulMark, Share
+from forum.errors import Refused
+from forum.extensions import db
+from forum.threads.models import Post, Thread
+from forum.threads.services import lock_thread
+
+
+@dataclass
+class Outcome:
+    """What an act left: the post (or member) acted on and whether the act now stands."""
+
+    post_id: int | None
+    state: bool
+    thread_id: int | None = None
+    # The post that held the thread's acceptance before this act, if another did.
+    moved_from: int | None = None
+
+
+def check_can_recognize(member: User) -> None:
+    if member.is_suspended:
+        raise Refused("Your account is suspended, so you cannot mark, accept, share or follow.",
+                      403)
+
+
+def lock_post(post_id: int) -> Post:
+    """The post, locked for this transaction, if members may act on it."""
+    post = db.session.scalar(
+        select(Post).where(Post.id == post_id).with_for_update(of=Post)
+        .execution_options(populate_existing=True)
+    )
+    if post is None or post.deleted_at is not None or post.thread.deleted_at is not None:
+        db.session.rollback()
+        raise Refused("There is no such post.", 404)
+    if post.hidden_at is not None:
+        db.session.rollback()
+        raise Refused("A moderator hid this post, so it cannot be marked, accepted or shared.",
+                      403)
+    return post
+
+
+def _flush_unique() -> bool:
+    """Flush a new row held unique by the database; False when a simultaneous request
+    stored the same row first (nothing of ours is kept)."""
+    try:
+        db.session.flush()
+    except IntegrityError:
+        db.session.rollback()
+        return False
+    return True
+
+
+def toggle_helpful(post_id: int, member: User) -> Outcome:
+    """Mark a post helpful, or take the mark back; the author gets (or loses) its points."""
+    check_can_recognize(member)
+    post = lock_post(post_id)
+    if post.author_id == member.id:
+        db.session.rollback()
+        raise Refused("You cannot mark your own post helpful.", 403)
+    mark = db.session.scalar(select(HelpfulMark).where(
+        HelpfulMark.post_id == post.id, HelpfulMark.user_id == member.id))
+    if mark is not None:
+        db.session.delete(mark)
+        ledger.reverse_where(kind="helpful", post_id=post.id, actor_id=member.id)
+        db.session.commit()
+        return Outcome(post_id, False, post.thread_id)
+    thread_id = post.thread_id
+    db.session.add(HelpfulMark(post_id=post.id, user_id=member.id))
+    if not _flush_unique():
+        return Outcome(post_id, True, thread_id)
+    ledger.record("helpful", post.author_id, member.id, post_id=post.id)
+    db.session.commit()
+    return Outcome(post_id, True, thread_id)
+
+
+def can_accept(member: User, thread: Thread) -> bool:
+    return member.id == thread.author_id or member.is_moderator
+
+
+def toggle_accept(post_id: int, member: User) -> Outcome:
+    """Make a reply the thread's accepted answer (moving the choice from any other), or
+    take it back. The thread's author or a moderator chooses; closed threads included."""
+    check_can_recognize(member)
+    found = db.session.get(Post, post_id)
+    if found is None:
+        raise Refused("There is no such post.", 404)
+    thread_id = found.thread_id
+    try:
+        thread = lock_thread(thread_id)  # the thread first, as deleting a post does
+    except Refused:
+        db.session.rollback()
+        raise Refused("There is no such post.", 404)
+    post = lock_post(post_id)
+    if not can_accept(member, thread):
+        db.session.rollback()
+        raise Refused("Only the thread's author or a moderator can accept a reply.", 403)
+    if post.is_opening:
+        db.session.rollback()
+        raise Refused("The opening post cannot be accepted: accept one of the replies.", 400)
+    previous = thread.accepted_post_id
+    if previous is not None:
+        ledger.reverse_where(kind="accepted", post_id=previous)
+    if previous == post.id:
+        thread.accepted_post_id = None
+        db.session.commit()
+        return Outcome(post_id, False, thread_id)
+    thread.accepted_post_id = post.id
+    ledger.record("accepted", post.author_id, member.id, post_id=post.id)
+    db.session.commit()
+    return Outcome(post_id, True, thread_id, moved_from=previous)
+
+
+def share(post_id: int, member: User) -> Outcome:
+    """Share a post: once per member and post; sharing again changes nothing."""
+    check_can_recognize(member)
+    post = lock_post(post_id)
+    if post.author_id == member.id:
+        db.session.rollback()
+        raise Refused("You cannot share your own post.", 403)
+    thread_id = post.thread_id
+    exists = db.session.scalar(select(Share.id).where(
+        Share.post_id == post.id, Share.user_id == member.id))
+    if exists is not None:
+        db.session.rollback()
+        return Outcome(post_id, True, thread_id)
+    db.session.add(Share(post_id=post.id, user_id=member.id))
+    if not _flush_unique():
+        return Outcome(post_id, True, thread_id)
+    ledger.record("shared", post.author_id, member.id, post_id=post.id)
+    db.session.commit()
+    return Outcome(post_id, True, thread_id)
+
+
+def toggle_follow(followed: User, member: User) -> Outcome:
+    """Follow a member, or stop. Shown on profiles; never worth a point."""
+    check_can_recognize(member)
+    if followed.id == member.id:
+        raise Refused("You cannot follow yourself.", 403)
+    follow = db.session.get(Follow, (member.id, followed.id))
+    if follow is not None:
+        db.session.delete(follow)
+        db.session.commit()
+        return Outcome(None, False)
+    db.session.add(Follow(follower_id=member.id, followed_id=followed.id))
+    if _flush_unique():
+        db.session.commit()
+    return Outcome(None, True)
