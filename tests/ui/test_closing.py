@@ -9,14 +9,18 @@ from playwright.sync_api import expect
 @pytest.fixture
 def heated(make, settle):
     make.user("ada", role="moderator")
-    make.user("linus")
-    thread = make.thread(make.user("grace"), title="Tabs or spaces, once and for all")
+    linus, grace = make.user("linus"), make.user("grace")
+    thread = make.thread(grace, title="Tabs or spaces, once and for all",
+                         body="Settle it here, **kindly**: which do you indent with, and why?")
+    make.reply(thread, linus, "Tabs: each reader picks the width they like.")
+    make.reply(thread, grace, "Spaces: the code looks the same everywhere it is pasted.")
     url = f"/t/{thread.id}"
     settle()
     return url
 
 
-def test_moderator_closes_a_thread_and_members_see_comments_are_closed(browser, page, heated, log_in):
+def test_moderator_closes_a_thread_and_members_see_comments_are_closed(browser, page, heated, log_in,
+                                                                      screenshot):
     log_in(page, "ada")
     page.goto(heated)
     page.get_by_text(re.compile(r"^Close thread")).first.click()  # the disclosure
@@ -31,6 +35,7 @@ def test_moderator_closes_a_thread_and_members_see_comments_are_closed(browser, 
     member.goto(heated)
     expect(member.get_by_text("Comments are closed.")).to_be_visible()
     expect(member.get_by_label("Your reply")).to_have_count(0)
+    screenshot(member, "thread-closed")
     member.goto("/")
     expect(member.locator(".thread-item", has_text="Tabs or spaces").get_by_text("Closed")).to_be_visible()
 
