@@ -63,10 +63,8 @@ def register_blueprints(app: Flask) -> None:
     from forum.contribution.routes import bp as contribution
     from forum.feeds.routes import bp as feeds
     from forum.links.routes import bp as links
+    from forum.moderation.routes import bp as moderation
     from forum.threads.routes import bp as threads
 
-    for blueprint in (accounts, threads, api, links, feeds, contribution):
+    for blueprint in (accounts, threads, api, links, feeds, contribution, moderation):
         app.register_blueprint(blueprint)
-    from forum.moderation.routes import bp as moderation
-
-    app.register_blueprint(moderation)

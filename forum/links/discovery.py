@@ -127,10 +127,12 @@ def normalize_url(url: str) -> str:
         netloc = f"[{netloc}]"
     if port is not None and port != _DEFAULT_PORTS.get(scheme):
         netloc += f":{port}"
-    path = parts.path or "/"
+    path = parts.path.strip() or "/"
     if len(path) > 1:
         path = path.rstrip("/") or "/"
-    return urlunsplit((scheme, netloc, path, parts.query, ""))
+    # Dropping the fragment can leave whitespace at the end ("a #b"); strip it so that
+    # normalizing twice changes nothing.
+    return urlunsplit((scheme, netloc, path, parts.query, "")).strip()
 
 
 def _resolve(base: str | None, href: str) -> str:
