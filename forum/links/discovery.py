@@ -127,12 +127,14 @@ def normalize_url(url: str) -> str:
         netloc = f"[{netloc}]"
     if port is not None and port != _DEFAULT_PORTS.get(scheme):
         netloc += f":{port}"
-    path = parts.path.strip() or "/"
-    if len(path) > 1:
-        path = path.rstrip("/") or "/"
-    # Dropping the fragment can leave whitespace at the end ("a #b"); strip it so that
+    path = parts.path.strip()
+    if not netloc and path.startswith("//"):
+        path = "/" + path.lstrip("/")  # else "//a" would read back as a host
+    # Trailing slashes and white space go together, so that a second pass finds nothing.
+    path = path.rstrip("/ \t\n\r\f\v") or "/"
+    # Dropping the fragment can leave white space at the end ("a?b #c"); strip it so that
     # normalizing twice changes nothing.
-    return urlunsplit((scheme, netloc, path, parts.query, "")).strip()
+    return urlunsplit((scheme, netloc, path, parts.query.strip(), "")).strip()
 
 
 def _resolve(base: str | None, href: str) -> str:
