@@ -6,6 +6,7 @@ from sqlalchemy import func, select
 from forum.accounts.models import User
 from forum.accounts.services import create_user
 from forum.extensions import db
+from forum.links.models import Link
 from forum.threads import services
 from forum.threads.models import Category, Post, Thread
 from forum.timeutil import utcnow
@@ -87,8 +88,12 @@ def backdate(thread: Thread, days_ago: int) -> None:
     posts = db.session.scalars(select(Post).where(Post.thread_id == thread.id)
                                .order_by(Post.position)).all()
     for i, post in enumerate(posts):
+        written = start + timedelta(hours=i)
         db.session.execute(Post.__table__.update().where(Post.__table__.c.id == post.id)
-                           .values(created_at=start + timedelta(hours=i)))
+                           .values(created_at=written))
+        # The pingbacks a post made date from when it was written.
+        db.session.execute(Link.__table__.update().where(Link.__table__.c.source_post_id == post.id)
+                           .values(created_at=written, updated_at=written))
     thread.created_at = start
     thread.last_activity_at = start + timedelta(hours=len(posts) - 1)
     db.session.commit()

@@ -80,7 +80,8 @@ def find_link_context(html: str | None, target_url: str, base_url: str | None = 
     page = _parse(html)
     wanted = normalize_url(target_url)
     for href, position in page.anchors:
-        if normalize_url(_resolve(base_url, href)) == wanted:
+        resolved = _resolve(base_url, href)
+        if resolved is not None and normalize_url(resolved) == wanted:
             text = "".join(page.text)
             return LinkContext(page.title, make_excerpt(text, position), href)
     return None
@@ -127,19 +128,25 @@ def normalize_url(url: str) -> str:
         netloc = f"[{netloc}]"
     if port is not None and port != _DEFAULT_PORTS.get(scheme):
         netloc += f":{port}"
-    path = parts.path.strip() or "/"
-    if len(path) > 1:
-        path = path.rstrip("/") or "/"
-    # Dropping the fragment can leave whitespace at the end ("a #b"); strip it so that
+    path = parts.path.strip()
+    if not netloc and path.startswith("//"):
+        path = "/" + path.lstrip("/")  # else "//a" would read back as a host
+    # Trailing slashes and white space go together, so that a second pass finds nothing.
+    path = path.rstrip("/ \t\n\r\f\v") or "/"
+    # Dropping the fragment can leave white space at the end ("a?b #c"); strip it so that
     # normalizing twice changes nothing.
-    return urlunsplit((scheme, netloc, path, parts.query, "")).strip()
+    return urlunsplit((scheme, netloc, path, parts.query.strip(), "")).strip()
 
 
-def _resolve(base: str | None, href: str) -> str:
+def _resolve(base: str | None, href: str) -> str | None:
+    """``href`` made absolute against ``base``; None for a URL that cannot be parsed."""
     href = href.strip()  # HTML ignores leading and trailing whitespace in URLs
     if not base:
         return href
-    return urldefrag(base)[0] if href == "" else urljoin(base, href)
+    try:
+        return urldefrag(base)[0] if href == "" else urljoin(base, href)
+    except ValueError:  # e.g. "//[" (an unterminated IPv6 host): no usable endpoint
+        return None
 
 
 def _rels(attrs: Mapping[str, str]) -> set[str]:

@@ -356,3 +356,10 @@ def test_excerpt_keeps_the_word_at_the_position_and_cuts_only_between_words(word
     inner = excerpt.removeprefix("…").removesuffix("…")
     assert words[index] in inner.split()
     assert f" {inner} " in f" {text} "  # starts and ends on word boundaries
+
+
+@pytest.mark.parametrize("bad", ["//[", "http://[::1", "//[zz]/x"])
+def test_an_unparseable_endpoint_or_link_is_ignored_not_a_crash(bad):
+    assert discover_webmention_endpoint("http://x.example/", [("Link", f"<{bad}>; rel=webmention")], "") is None
+    assert discover_webmention_endpoint("http://x.example/", [], f'<a rel="webmention" href="{bad}">x</a>') is None
+    assert find_link_context(f'<a href="{bad}">x</a>', "http://x.example/t/1", "http://x.example/") is None
