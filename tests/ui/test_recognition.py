@@ -58,6 +58,8 @@ def test_the_asker_accepts_an_answer_and_it_is_marked_as_accepted(page, answered
     no_reload.check(page)
     page.reload()
     expect(page.locator(answered["post"]).get_by_text("Accepted answer")).to_be_visible()
+    page.get_by_role("link", name=re.compile("Answered")).click()  # the header leads to it
+    expect(page).to_have_url(re.compile(re.escape(answered["post"]) + "$"))
 
 
 def test_a_member_shares_a_reply_once(page, answered, log_in, no_reload):
