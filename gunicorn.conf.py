@@ -3,7 +3,7 @@
     gunicorn -c gunicorn.conf.py "forum:create_app()"
 
 Every setting can be changed from the environment, so the systemd unit, the Procfile and the
-benchmark all use this one file. See docs/production.md.
+benchmark all use this one file. See the README, "Production".
 """
 import multiprocessing
 import os
