@@ -26,6 +26,7 @@ from bench import generate, leaderboard
 
 ROOT = Path(__file__).resolve().parent.parent
 RESULTS = ROOT / "bench" / "results"
+BASE_URL = "http://forum.bench"
 GOALS = {"thread": 0.30, "home": 0.35, "feed 304": 0.70}
 
 
@@ -122,7 +123,8 @@ def pages(url: str) -> list[dict]:
     from forum.extensions import db
     from forum.threads.models import Thread
 
-    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "AUTO_MIGRATE": False})
+    app = create_app({"DATABASE_URL": url, "SECRET_KEY": "bench", "AUTO_MIGRATE": False,
+                      "BASE_URL": BASE_URL})
     client = app.test_client()
     found = []
     with app.app_context():
@@ -171,10 +173,25 @@ def pages(url: str) -> list[dict]:
     return found
 
 
+def check_status(url: str, headers: dict, expected: int) -> None:
+    """Refuse to measure a page that does not answer as it should (e.g. a 200 for a 304)."""
+    import urllib.error
+    import urllib.request
+
+    try:
+        status = urllib.request.urlopen(urllib.request.Request(url, headers=headers), timeout=30).status
+    except urllib.error.HTTPError as error:
+        status = error.code
+    if status != expected:
+        raise SystemExit(f"{url} answered {status}, not {expected}: the figures would be wrong")
+
+
 def run(args) -> str:
     url = generate.ensure(args.db, args.scale)
     targets = pages(url)
-    env = {"FORUM_DATABASE_URL": url, "FORUM_SECRET_KEY": "bench", "FORUM_AUTO_MIGRATE": "false"}
+    # The same base URL as pages() used: a feed's ETag depends on it.
+    env = {"FORUM_DATABASE_URL": url, "FORUM_SECRET_KEY": "bench", "FORUM_AUTO_MIGRATE": "false",
+           "FORUM_BASE_URL": BASE_URL}
     if args.redis:
         env["FORUM_REDIS_URL"] = args.redis
     hello = []
@@ -186,6 +203,8 @@ def run(args) -> str:
         for target in targets:
             if "skip" in target:
                 continue
+            check_status(base + target["path"], target["headers"],
+                         304 if target["name"] == "feed 304" else 200)
             wrk(base + target["path"], 2, args.connections, target["headers"])  # warm up
             target.update(wrk(base + target["path"], args.duration, args.connections,
                               target["headers"]))

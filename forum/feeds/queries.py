@@ -18,7 +18,7 @@ from functools import lru_cache
 
 from sqlalchemy import (DateTime, Integer, String, bindparam, cast, func, literal, null, select,
                         type_coerce, union_all)
-from sqlalchemy.orm import joinedload
+from sqlalchemy.orm import contains_eager
 
 from forum.accounts.models import User
 from forum.contribution.models import HelpfulMark, Share
@@ -256,13 +256,15 @@ def entries(scope: Scope) -> Entries | None:
         return None
     found = Entries(owner=owner)
     params = scope.params
+    # visible_posts() joins the thread already: fill Post.thread from that join rather than
+    # joining threads a second time (SQLite plans that second, outer join badly).
     found.posts = db.session.scalars(
-        in_scope(visible_posts(Post), scope).options(joinedload(Post.thread)), params
+        in_scope(visible_posts(Post), scope).options(contains_eager(Post.thread)), params
     ).unique().all()
     if has_links(scope):
         found.links = db.session.scalars(links_in_scope(select(Link), scope), params).all()
     if has_shares(scope):
         found.shares = [tuple(row) for row in db.session.execute(
-            shares_in_scope(visible_posts(Share, Post), scope).options(joinedload(Post.thread)),
+            shares_in_scope(visible_posts(Share, Post), scope).options(contains_eager(Post.thread)),
             params).unique()]
     return found
