@@ -22,11 +22,10 @@ from collections.abc import Callable
 
 from flask import Flask, abort, current_app, make_response, request, session
 from flask_login import current_user
-from sqlalchemy import bindparam, case, create_engine, event, func, or_, select, update
-from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy import bindparam, case, event, func, or_, select, update
 from werkzeug.wrappers import Response
 
+from forum.database import read_validator
 from forum.extensions import cache, db
 from forum.timeutil import utcnow
 
@@ -73,41 +72,6 @@ def serve(validator: Callable[[], str], render: Callable[[], object]) -> Respons
 THREAD_STATE = None
 
 
-def read(statement, params=None) -> list:
-    """The rows of a validator query, in as few round trips to the database as it takes.
-
-    On PostgreSQL it runs on an engine of its own in autocommit, without a ping before each
-    checkout: one round trip instead of four (ping, BEGIN, SELECT, ROLLBACK), and a cache hit
-    never opens the request's session. A connection that turns out to be dead (the database
-    restarted) is dropped with its pool and the query tried once more, as a ping would have.
-    SQLite has no round trips to save and uses the session.
-    """
-    if db.engine.dialect.name != "postgresql":
-        return db.session.execute(statement, params).all()
-    engine = validator_engine()
-    try:
-        with engine.connect() as connection:
-            return connection.execute(statement, params).all()
-    except DBAPIError as error:
-        if not error.connection_invalidated:
-            raise
-        with engine.connect() as connection:
-            return connection.execute(statement, params).all()
-
-
-def validator_engine() -> Engine:
-    engine = current_app.extensions.get("forum.pagecache.engine")
-    if engine is None:
-        # Created on first use, so each process (gunicorn forks) builds its own pool.
-        engine = create_engine(db.engine.url, isolation_level="AUTOCOMMIT", pool_pre_ping=False,
-                               pool_size=current_app.config.get("PAGE_CACHE_POOL_SIZE", 4),
-                               max_overflow=8)
-        current_app.extensions["forum.pagecache.engine"] = engine
-        # It lives and ends with the app's own engine.
-        event.listen(db.engine, "engine_disposed", lambda _engine: engine.dispose())
-    return engine
-
-
 def thread_validator(thread_id: int) -> str:
     """The thread's revision and closed state now, in one query; 404 when it is gone."""
     from forum.threads.models import Category, Thread, closed_state
@@ -119,7 +83,7 @@ def thread_validator(thread_id: int) -> str:
                    Thread.last_activity_at, Category.auto_close_days)
             .join(Category, Category.id == Thread.category_id)
             .where(Thread.id == bindparam("thread_id"), Thread.deleted_at.is_(None)))
-    rows = read(THREAD_STATE, {"thread_id": thread_id})
+    rows = read_validator(THREAD_STATE, {"thread_id": thread_id})
     if not rows:
         abort(404, "There is no such thread.")
     row = rows[0]
@@ -132,7 +96,7 @@ def listing_validator() -> str:
     """For pages that list threads and categories: the newest revision of any thread."""
     from forum.threads.models import Category, Thread
 
-    newest, categories = read(
+    newest, categories = read_validator(
         select(select(func.max(Thread.revision)).scalar_subquery(),
                select(func.count()).select_from(Category).scalar_subquery())
     )[0]

@@ -55,7 +55,7 @@ class Urls:
     def post_page(self, post) -> str:
         page = page_of(post)
         values = {"page": page} if page > 1 else {}
-        return self(f"threads.show_thread", thread_id=post.thread_id, slug=post.thread.slug,
+        return self("threads.show_thread", thread_id=post.thread_id, slug=post.thread.slug,
                     _anchor=f"post-{post.id}", **values)
 
 
