@@ -11,6 +11,7 @@ import uuid
 from contextlib import contextmanager
 
 import pytest
+from hypothesis import settings as hypothesis_settings
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
 from werkzeug.serving import make_server
@@ -18,6 +19,12 @@ from werkzeug.serving import make_server
 from forum import create_app
 from forum.database import create_schema
 from forum.extensions import db
+
+# CI runs each property test on the same examples every time (and without the per-example
+# deadline, which a loaded machine can trip); local runs keep exploring new inputs.
+hypothesis_settings.register_profile("ci", derandomize=True, deadline=None)
+hypothesis_settings.register_profile("dev", deadline=None)
+hypothesis_settings.load_profile("ci" if os.environ.get("CI") else "dev")
 
 POSTGRES_SERVER = os.environ.get("FORUM_TEST_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/test")
 REDIS_URL = os.environ.get("FORUM_TEST_REDIS_URL", "redis://127.0.0.1:6379/0")
