@@ -2,6 +2,7 @@
 import os
 
 from flask import Flask
+from werkzeug.middleware.proxy_fix import ProxyFix
 
 from forum import settings
 
@@ -54,6 +55,9 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     cli.init_app(app)
     if app.config["AUTO_MIGRATE"]:
         database.upgrade_on_first_run(app)
+    if proxies := int(app.config["TRUSTED_PROXIES"]):
+        # Outermost, so every layer (the feeds' 304 path included) sees the client's request.
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
     return app
 
 

@@ -13,6 +13,9 @@ DEFAULTS = {
     "SECRET_KEY": None,  # None: generated once and kept in the instance folder
     "BASE_URL": None,  # None: absolute URLs from the request's host
     "SITE_NAME": "The Forum",
+    # Reverse proxies in front of the app (nginx: 1). Their X-Forwarded-* headers then give the
+    # client's address (which the per-IP rate limits key on), scheme and host. 0: none trusted.
+    "TRUSTED_PROXIES": 0,
     "RATELIMIT_ENABLED": True,  # false turns off every limit below (forum/moderation/limits.py)
     "LIMIT_LOGIN": "10 per minute",  # login attempts per IP address
     "LIMIT_REGISTER": "5 per hour",  # new accounts per IP address

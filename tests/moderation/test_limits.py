@@ -185,3 +185,32 @@ NOW = utcnow()
 ])
 def test_who_is_a_new_member(hours_old, marked, new):
     assert is_new_member(Member(hours_old), marked, NOW, 24) is new
+
+
+def test_behind_a_trusted_proxy_limits_key_on_the_client_address(app_factory, make):
+    app = app_factory(RATELIMIT_ENABLED=True, TRUSTED_PROXIES=1, LIMIT_LOGIN="2 per minute")
+    client = app.test_client()
+    with app.app_context():
+        make.user("ada")
+    proxy = {"REMOTE_ADDR": "127.0.0.1"}  # every request arrives from the reverse proxy
+
+    def attempt(client_address):
+        return client.post("/login", data={"username": "ada", "password": "wrong"},
+                           environ_base=proxy, headers={"X-Forwarded-For": client_address})
+
+    assert [attempt("203.0.113.7").status_code for _ in range(3)] == [400, 400, 429]
+    assert attempt("198.51.100.9").status_code == 400  # another visitor is not locked out
+
+
+def test_without_trusted_proxies_a_forged_forwarded_for_changes_nothing(app_factory, make):
+    app = app_factory(RATELIMIT_ENABLED=True, LIMIT_LOGIN="2 per minute")
+    client = app.test_client()
+    with app.app_context():
+        make.user("ada")
+
+    def attempt(forged):
+        return client.post("/login", data={"username": "ada", "password": "wrong"},
+                           environ_base={"REMOTE_ADDR": "192.0.2.44"},
+                           headers={"X-Forwarded-For": forged})
+
+    assert [attempt(f"203.0.113.{i}").status_code for i in range(3)] == [400, 400, 429]
