@@ -13,7 +13,7 @@ from sqlalchemy.exc import IntegrityError
 
 from forum.accounts.models import Follow, User
 from forum.contribution import ledger
-from forum.contribution.models import HelpfulMark, Share
+from forum.contribution.models import ContributionEvent, HelpfulMark, Share
 from forum.errors import Refused
 from forum.extensions import db
 from forum.threads.models import Post, Thread
@@ -159,3 +159,32 @@ def toggle_follow(followed: User, member: User) -> Outcome:
     if _flush_unique():
         db.session.commit()
     return Outcome(None, True)
+
+
+def restore_given(member: User) -> int:
+    """Record again the points ``member`` gave whose acts still stand; returns how many.
+
+    For lifting a suspension for abuse, which reversed everything the member gave: marks and
+    shares that still exist on visible posts count again, and so does an acceptance whose
+    reply is still its thread's accepted one. The caps apply as of now. No commit.
+    """
+    visible = (Post.deleted_at.is_(None), Post.hidden_at.is_(None), Thread.deleted_at.is_(None))
+    acts = []
+    for model, kind in ((HelpfulMark, "helpful"), (Share, "shared")):
+        rows = db.session.execute(
+            select(Post.id, Post.author_id).join(model, model.post_id == Post.id)
+            .join(Thread, Thread.id == Post.thread_id)
+            .where(model.user_id == member.id, *visible))
+        acts += [(kind, post_id, author_id) for post_id, author_id in rows]
+    accepted_by_member = select(ContributionEvent.post_id).where(
+        ContributionEvent.kind == "accepted", ContributionEvent.actor_id == member.id)
+    still_counted = select(ContributionEvent.id).where(
+        ContributionEvent.kind == "accepted", ContributionEvent.post_id == Post.id,
+        ContributionEvent.reversed_at.is_(None))
+    rows = db.session.execute(
+        select(Post.id, Post.author_id).join(Thread, Thread.accepted_post_id == Post.id)
+        .where(Post.id.in_(accepted_by_member), ~still_counted.exists(), *visible))
+    acts += [("accepted", post_id, author_id) for post_id, author_id in rows]
+    recorded = [ledger.record(kind, author_id, member.id, post_id=post_id)
+                for kind, post_id, author_id in acts]
+    return sum(1 for event in recorded if event is not None)

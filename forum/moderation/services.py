@@ -270,12 +270,17 @@ def suspend_member(member: User, moderator: User, reason: str, abuse: bool = Fal
 
 
 def unsuspend_member(member: User, moderator: User, reason: str = "") -> User:
-    """Lift a suspension. Points reversed for abuse stay reversed."""
+    """Lift a suspension. After one for abuse, the member's marks, shares and accepts that still
+    stand count again."""
     reason = check_reason(reason, False, "are lifting this suspension")
     if not can_suspend(moderator, member):
         refuse("Only a moderator can lift a suspension, and only an admin a moderator's.", 403)
     if not member.is_suspended:
         refuse(f"{member.username} is not suspended.", 409)
+    if member.suspended_for_abuse:
+        from forum.contribution.services import restore_given
+
+        restore_given(member)
     member.suspended_at = None
     member.suspended_reason = None
     member.suspended_for_abuse = False

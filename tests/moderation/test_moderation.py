@@ -292,3 +292,53 @@ def test_hiding_a_post_withdraws_its_pingbacks_and_restoring_brings_them_back(cl
     assert client.post(f"/p/{linking.id}/restore").status_code == 303
     auth.logout()
     assert "Pingback: " in client.get(f"/t/{target.id}").get_data(as_text=True)
+
+
+def test_lifting_an_abuse_suspension_counts_again_what_the_member_gave(client, make, auth, mod):
+    from forum.contribution.models import MemberScore
+
+    author = make.user("author")
+    thread = make.thread(author=author)
+    reply = make.reply(thread, make.user("replier"), "An answer")
+    giver = make.user("giver")
+    auth.login(author)
+    client.post(f"/p/{reply.id}/accept")
+    switch_to(auth, giver)
+    client.post(f"/p/{reply.id}/helpful")
+    opening = db.session.scalar(select(Post.id).where(Post.position == 1))
+    client.post(f"/p/{opening}/share")
+
+    def scores():
+        db.session.expire_all()
+        return {name: getattr(db.session.get(MemberScore, user.id), "all_time", 0)
+                for name, user in (("author", author), ("replier", reply.author))}
+
+    assert scores() == {"author": 5, "replier": 25}
+    switch_to(auth, mod)
+    client.post("/u/giver/suspend", data={"reason": "Ring voting", "abuse": "y"})
+    assert scores() == {"author": 0, "replier": 15}  # the accept was the author's, not giver's
+    assert client.post("/u/giver/unsuspend", data={"reason": "Appeal upheld"}).status_code == 303
+    assert scores() == {"author": 5, "replier": 25}
+    client.post("/u/giver/unsuspend")  # not suspended any more: a 409, and nothing counted twice
+    assert scores() == {"author": 5, "replier": 25}
+
+
+def test_lifting_a_moderator_s_abuse_suspension_restores_the_accept_they_made(client, make, auth, mod):
+    from forum.contribution.models import MemberScore
+
+    admin = make.user("root", role="admin")
+    thread = make.thread()
+    reply = make.reply(thread, make.user("replier"), "An answer")
+    auth.login(mod)
+    client.post(f"/p/{reply.id}/accept")
+
+    def replier_score():
+        db.session.expire_all()
+        return db.session.get(MemberScore, reply.author_id).all_time
+
+    assert replier_score() == 15
+    switch_to(auth, admin)
+    client.post(f"/u/{mod.username}/suspend", data={"reason": "Favouritism", "abuse": "y"})
+    assert replier_score() == 0
+    client.post(f"/u/{mod.username}/unsuspend", data={"reason": "Reviewed"})
+    assert replier_score() == 15
