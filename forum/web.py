@@ -4,6 +4,21 @@ from urllib.parse import urljoin, urlsplit
 from flask import abort, current_app, redirect, request, url_for
 
 
+class Paginated:
+    """``has_prev``/``has_next`` for any page of a listing with ``page`` and ``pages``."""
+
+    page: int
+    pages: int
+
+    @property
+    def has_prev(self) -> bool:
+        return self.page > 1
+
+    @property
+    def has_next(self) -> bool:
+        return self.page < self.pages
+
+
 def see_other(location: str):
     """The answer to a successful form: 303 See Other, to the page that shows the result."""
     return redirect(location, code=303)

@@ -15,6 +15,7 @@ from forum.contribution.models import ContributionEvent, HelpfulMark, MemberScor
 from forum.extensions import cache, db
 from forum.threads.models import Post, Thread
 from forum.timeutil import utcnow
+from forum.web import Paginated
 
 PERIODS = rules.PERIODS
 DEFAULT_PERIOD = "month"
@@ -112,20 +113,12 @@ class Standing:
 
 
 @dataclass
-class Leaderboard:
+class Leaderboard(Paginated):
     period: str
     rows: list[Standing]
     page: int
     pages: int
     total: int  # members with any points in the window
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
 
 
 def members_with_points(period: str) -> int:

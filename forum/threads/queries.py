@@ -7,22 +7,15 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from forum.extensions import db
+from forum.web import Paginated
 from forum.threads.models import Category, Post, PostRevision, Tag, Thread, thread_tags
 
 
 @dataclass
-class Page:
+class Page(Paginated):
     items: list
     page: int
     pages: int
-
-    @property
-    def has_prev(self) -> bool:
-        return self.page > 1
-
-    @property
-    def has_next(self) -> bool:
-        return self.page < self.pages
 
 
 def visible_threads():
