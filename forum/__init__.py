@@ -45,6 +45,9 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     jobs.init_app(app)
     errors.init_app(app)
     templating.init_app(app)
+    from forum.web import IdConverter
+
+    app.url_map.converters["int"] = IdConverter
     register_blueprints(app)
     from forum.moderation import limits
 

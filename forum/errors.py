@@ -45,23 +45,30 @@ def error_response(status: int, message: str | None = None, code: str | None = N
     return make_response(render_template("error.html", status=status, message=message), status)
 
 
-def refuse_malformed_forms():
-    """A form body that is not valid UTF-8 is a 400, not text with stray bytes in it.
+def refuse_malformed_requests():
+    """Refuse (400) what no page can store or look up, rather than fail in the database.
 
-    (Werkzeug would keep undecodable percent-escapes as literal text.)
+    A form body that is not valid UTF-8 (Werkzeug would keep undecodable percent-escapes as
+    literal text), and a NUL character in the path, the query or the form (PostgreSQL's
+    text cannot hold one).
     """
+    if "\x00" in request.path or any("\x00" in key or "\x00" in value
+                                      for key, value in request.args.items(multi=True)):
+        return error_response(400, "The address contains a NUL character.", "bad_request")
     if request.mimetype != "application/x-www-form-urlencoded":
         return None
     raw = request.get_data(cache=True)
     try:
-        unquote_to_bytes(raw.replace(b"+", b" ")).decode("utf-8")
+        text = unquote_to_bytes(raw.replace(b"+", b" ")).decode("utf-8")
     except UnicodeDecodeError:
         return error_response(400, "The form is not valid UTF-8.", "bad_encoding")
+    if "\x00" in text:
+        return error_response(400, "The form contains a NUL character.", "bad_request")
     return None
 
 
 def init_app(app: Flask) -> None:
-    app.before_request(refuse_malformed_forms)
+    app.before_request(refuse_malformed_requests)
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):

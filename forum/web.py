@@ -2,6 +2,19 @@
 from urllib.parse import urljoin, urlsplit
 
 from flask import abort, current_app, redirect, request, url_for
+from werkzeug.routing import IntegerConverter
+
+# Ids are 32-bit integers in the database (PostgreSQL's INTEGER).
+MAX_ID = 2**31 - 1
+
+
+class IdConverter(IntegerConverter):
+    """``<int:...>`` in every URL: a number beyond any id matches nothing (404) instead of
+    reaching the database, which would refuse it."""
+
+    def __init__(self, url_map, *args, **kwargs):
+        kwargs.setdefault("max", MAX_ID)
+        super().__init__(url_map, *args, **kwargs)
 
 
 class Paginated:

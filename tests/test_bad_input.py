@@ -74,3 +74,33 @@ def test_an_unexpected_error_is_a_plain_500_page_without_a_traceback(app, client
     text = response.get_data(as_text=True)
     assert "secret internals" not in text and "Traceback" not in text
     assert "Something went wrong" in text
+
+
+@pytest.mark.parametrize("url", [
+    "/t/2147483648", "/t/99999999999999999999/slug", "/p/2147483648", "/p/2147483648/history",
+    "/t/2147483648/feed.atom", "/api/v1/threads/99999999999999999999", "/webmention/2147483648",
+])
+def test_ids_beyond_any_id_are_404_not_a_database_error(client, url):
+    assert client.get(url).status_code == 404
+    assert client.get(url, headers={"If-None-Match": '"stale"'}).status_code == 404
+
+
+def test_posting_to_ids_beyond_any_id_is_404(client, make, login_as):
+    login_as(make.user(role="moderator"))
+    for url in ["/t/2147483648/reply", "/p/2147483648/helpful", "/mod/links/2147483648/approve"]:
+        assert client.post(url, data={"body": "x"}).status_code == 404, url
+
+
+@pytest.mark.parametrize("url", ["/u/%00", "/c/a%00b", "/tag/%00", "/api/v1/users/%00",
+                                 "/search?q=a%00b", "/u/%00/feed.atom"])
+def test_a_nul_character_in_the_address_is_400(client, url):
+    assert client.get(url).status_code == 400
+    assert client.get(url, headers={"If-None-Match": '"stale"'}).status_code == 400
+
+
+def test_a_nul_character_in_a_form_is_400_and_stores_nothing(client, make, login_as):
+    thread = make.thread()
+    login_as(make.user())
+    response = client.post(f"/t/{thread.id}/reply", data={"body": "before\x00after"})
+    assert response.status_code == 400 and "NUL" in response.get_data(as_text=True)
+    assert posts() == 1

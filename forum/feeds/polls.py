@@ -84,6 +84,8 @@ class AnswerPolls:
 
     def poll(self, environ) -> list[tuple[str, str]] | None:
         app = self.flask_app
+        if "\x00" in environ.get("PATH_INFO", ""):
+            return None  # the app refuses it (400)
         try:
             endpoint, args = app.url_map.bind_to_environ(environ).match()
         except RoutingException:
