@@ -86,6 +86,12 @@ def init_app(app: Flask) -> None:
                 response.headers[name] = value
         return response
 
+    @app.errorhandler(Refused)
+    def refused(error: Refused):
+        # A route that lets a service's refusal through still answers with its status.
+        db.session.rollback()
+        return error_response(error.status, error.message)
+
     @app.errorhandler(UnicodeDecodeError)
     def bad_encoding(error):
         return error_response(400, "The request is not valid UTF-8.", "bad_encoding")
