@@ -6,6 +6,8 @@ from flask import Flask, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from forum.extensions import db
+
 log = logging.getLogger(__name__)
 
 class Refused(Exception):

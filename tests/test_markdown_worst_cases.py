@@ -9,7 +9,7 @@ from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from forum.extensions import db
-from forum.markup import CPU_LIMIT, WALL_LIMIT, TooComplex, render_markdown
+from forum.markup import WALL_LIMIT, TooComplex, render_markdown
 from forum.threads.models import Post
 
 LIMIT = 50_000  # MAX_POST_LENGTH
