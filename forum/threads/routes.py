@@ -121,10 +121,10 @@ def post_history(post_id):
 def preview():
     """The sanitized HTML a post's Markdown would become, for the Preview button; stores nothing."""
     try:
-        body = services.check_body(request.form.get("body", ""))
+        html = services.render(services.check_body(request.form.get("body", "")))
     except Refused as refused:
         return jsonify(error={"code": "bad_body", "message": refused.message}), refused.status
-    return jsonify(html=services.render(body))
+    return jsonify(html=html)
 
 
 @bp.get("/search")

@@ -3,6 +3,7 @@
 Every function here either commits a complete change or raises :class:`Refused` having
 stored nothing.
 """
+import logging
 import re
 import unicodedata
 
@@ -13,7 +14,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from forum.accounts.models import User
 from forum.errors import Refused
 from forum.extensions import db
-from forum.markup import render_markdown
+from forum.markup import TooComplex, render_markdown
 from forum.signals import post_changed, post_committed
 from forum.threads.models import Category, Post, PostRevision, Tag, Thread
 from forum.timeutil import utcnow
@@ -21,6 +22,7 @@ from forum.timeutil import utcnow
 MAX_TAGS = 5
 TAG_RE = re.compile(r"^[a-z0-9][a-z0-9-]{0,39}$")
 CLOSED_MESSAGE = "Comments are closed."
+log = logging.getLogger(__name__)
 
 
 def slugify(title: str) -> str:
@@ -240,7 +242,12 @@ def rerender_all(batch: int = 500) -> int:
         if not posts:
             return count
         for post in posts:
-            html = render(post.body)
+            try:
+                html = render(post.body)
+            except TooComplex as refused:
+                # The stored HTML stays; the author's next edit has to be simpler.
+                log.warning("rerender: post %d kept its HTML: %s", post.id, refused.message)
+                html = post.html
             if html != post.html:
                 db.session.execute(Post.__table__.update().where(Post.__table__.c.id == post.id)
                                    .values(html=html))
