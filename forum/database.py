@@ -10,14 +10,20 @@ PostgreSQL, decide on what a lock returns (see ``forum/locking.py`` for the lock
 A lock that still cannot be had is a :func:`is_lock_timeout` error: a 503 for a request
 (``forum.errors``), a retry for a job (``forum.jobs``).
 """
+import fcntl
+import functools
+import logging
+import os
 import re
-from functools import wraps
+import threading
 
-from flask import current_app
+from flask import Flask, current_app
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
+log = logging.getLogger(__name__)
+_MIGRATE_LOCK = threading.Lock()
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 # Kept in the DBAPI connection's info: whether its SQLite transaction holds the write lock.
 WRITING = "forum.sqlite_writing"
@@ -103,12 +109,56 @@ def is_transient(error: BaseException) -> bool:
     return is_lock_timeout(error) or is_write_conflict(error)
 
 
-def upgrade_on_first_run(app) -> None:
-    """Bring the embedded database to the newest migration (a no-op once it is there)."""
-    from flask_migrate import upgrade
+def migrate_before_first_use(app: Flask) -> None:
+    """Migrate the embedded database when it is first used: before the first request a
+    process serves, and before the forum's own commands (see :func:`needs_database`).
 
-    with app.app_context():
-        upgrade()
+    Never at import or start-up, so ``forum --help`` and ``import forum`` leave the disk alone.
+    """
+    app.extensions["forum.migrated"] = False
+    app.before_request(lambda: ensure_migrated(app))
+
+
+def ensure_migrated(app: Flask) -> None:
+    """Bring the database to the newest migration once per process, and say so when it did."""
+    if app.extensions.get("forum.migrated", True):
+        return
+    with _MIGRATE_LOCK:
+        if app.extensions["forum.migrated"]:
+            return
+        from alembic import command
+        from alembic.migration import MigrationContext
+        from alembic.script import ScriptDirectory
+
+        from forum.extensions import db
+
+        with app.app_context():
+            config = app.extensions["migrate"].migrate.get_config()
+            head = ScriptDirectory.from_config(config).get_current_head()
+            # Several processes may start at once on one SQLite file: one migrates, the
+            # others wait for it and then find nothing to do.
+            with open(os.path.join(app.instance_path, "migrate.lock"), "w") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)
+                with db.engine.connect() as connection:
+                    current = MigrationContext.configure(connection).get_current_revision()
+                if current != head:
+                    command.upgrade(config, "head")
+                    where = db.engine.url.render_as_string(hide_password=True)
+                    message = (f"Created the database at {where} and migrated it to {head}."
+                               if current is None else
+                               f"Migrated the database at {where} from {current} to {head}.")
+                    log.warning(message)
+        app.extensions["forum.migrated"] = True
+
+
+def needs_database(command):
+    """For CLI commands: migrate the embedded database first, as a request would."""
+    @functools.wraps(command)
+    def run(*args, **kwargs):
+        ensure_migrated(current_app._get_current_object())
+        return command(*args, **kwargs)
+
+    return run
 
 
 def create_schema() -> None:
@@ -173,7 +223,7 @@ def retrying(service):
     the recognition and moderation acts. What still fails is answered 409 by ``forum.errors``.
     """
 
-    @wraps(service)
+    @functools.wraps(service)
     def run(*args, **kwargs):
         from forum.extensions import db
 

@@ -9,6 +9,7 @@ from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
 from forum import database
+from forum.extensions import db
 
 log = logging.getLogger(__name__)
 
@@ -77,8 +78,6 @@ def refuse_malformed_requests():
 def conflict_response(error: SQLAlchemyError):
     """What is left of simultaneous writes, once the services' locks and retries have done
     their part: a clear 409 (or 503 for SQLite's busy lock), never a 500. Nothing was stored."""
-    from forum.extensions import db
-
     db.session.rollback()
     if database.is_lock_timeout(error):
         log.warning("write lock timeout on %s %s", request.method, request.path)
@@ -120,6 +119,12 @@ def init_app(app: Flask) -> None:
             if name in ("Allow", "Retry-After"):
                 response.headers[name] = value
         return response
+
+    @app.errorhandler(Refused)
+    def refused(error: Refused):
+        # A route that lets a service's refusal through still answers with its status.
+        db.session.rollback()
+        return error_response(error.status, error.message)
 
     @app.errorhandler(UnicodeDecodeError)
     def bad_encoding(error):
