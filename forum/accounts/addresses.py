@@ -5,7 +5,6 @@ account's address (if any) stays until the link is opened. Neither ever tells th
 the keyboard whether the address belongs to an account: when it does, its owner gets a note
 instead, and the answer on screen is the same.
 """
-from flask import url_for
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
@@ -13,6 +12,7 @@ from forum.accounts import mail_links
 from forum.accounts.models import User
 from forum.errors import Refused
 from forum.extensions import db
+from forum.web import absolute_url
 from forum.timeutil import utcnow
 
 
@@ -29,9 +29,9 @@ def send_confirmation(user: User, address: str, reason: str) -> None:
     if owner is not None and owner.id != user.id:
         send_mail(address, "Someone tried to use your address", "accounts_address_in_use",
                   reason=reason, username=owner.username,
-                  reset_url=url_for("accounts.reset_request", _external=True))
+                  reset_url=absolute_url("accounts.reset_request"))
         return
-    link = url_for("accounts.verify", token=mail_links.confirm_token(user, address), _external=True)
+    link = absolute_url("accounts.verify", token=mail_links.confirm_token(user, address))
     send_mail(address, "Confirm your email address", "accounts_confirm", reason=reason,
               username=user.username, confirm_url=link)
 

@@ -19,6 +19,8 @@ class User(UserMixin, db.Model):
     username_key: Mapped[str] = mapped_column(String(32), unique=True)
     # None once the account is deleted, and until a registration's address is confirmed.
     email: Mapped[str | None] = mapped_column(String(254), unique=True)
+    # When the member proved they read ``email`` (/verify/<token>); no notification mail before.
+    email_confirmed_at: Mapped[datetime | None]
     password_hash: Mapped[str] = mapped_column(String(256))
     role: Mapped[str] = mapped_column(String(16), default="member")
     bio: Mapped[str] = mapped_column(Text, default="")

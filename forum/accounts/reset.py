@@ -3,12 +3,12 @@
 Asking gives the same page and status whether or not the address has an account; only an
 account's own address is mailed. (Rates: forum/accounts/limits.py.)
 """
-from flask import url_for
 
 from forum.accounts import mail_links, sessions
 from forum.accounts.addresses import owner_of
 from forum.accounts.models import User
 from forum.extensions import db
+from forum.web import absolute_url
 
 
 def request_reset(address: str) -> None:
@@ -18,7 +18,7 @@ def request_reset(address: str) -> None:
     user = owner_of(address.strip().lower())
     if user is None or user.is_deleted:
         return
-    link = url_for("accounts.reset_password", token=mail_links.reset_token(user), _external=True)
+    link = absolute_url("accounts.reset_password", token=mail_links.reset_token(user))
     send_mail(user.email, "Reset your password", "accounts_reset", username=user.username,
               reset_url=link, minutes=mail_links.RESET_SECONDS // 60)
 

@@ -1,13 +1,13 @@
 """Accounts: stored sessions, API tokens, two-factor, deleted accounts
 
 Revision ID: accounts_1
-Revises: 0001
+Revises: notify_1_email_confirmed
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "accounts_1"
-down_revision = "0001"
+down_revision = "notify_1_email_confirmed"
 branch_labels = None
 depends_on = None
 
