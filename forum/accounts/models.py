@@ -40,7 +40,7 @@ class User(UserMixin, db.Model):
 
     # The stored session this request runs in (set by the session loader, not a column):
     # Flask-Login keeps its token as the user's id in the session and remember cookies.
-    session_token: str | None = None
+    session_token = None
 
     def get_id(self) -> str | None:
         return self.session_token
