@@ -54,6 +54,12 @@ def render_settings(status: int = 200, **state):
     return render_template("accounts/settings.html", **context), status
 
 
+def require_confirm_form() -> None:
+    """A button's form (its CSRF token and nothing else), or a 400."""
+    if not ConfirmForm().validate_on_submit():
+        abort(400, "The form has expired; please try again.")
+
+
 def done(message: str, section: str):
     flash(message, "success")
     return see_other(url_for("settings.index") + "#" + section)
@@ -107,8 +113,7 @@ def password():
 
 @bp.post("/sessions/<int:session_id>/end")
 def end_session(session_id):
-    if not ConfirmForm().validate_on_submit():
-        abort(400, "The form has expired; please try again.")
+    require_confirm_form()
     if not sessions.end_one(current_user, session_id):
         abort(404, "You have no such session.")
     if session_id == sessions.current_session_id():
@@ -119,8 +124,7 @@ def end_session(session_id):
 
 @bp.post("/sessions/end-others")
 def end_other_sessions():
-    if not ConfirmForm().validate_on_submit():
-        abort(400, "The form has expired; please try again.")
+    require_confirm_form()
     ended = sessions.log_out_everywhere_else(current_user)
     return done(f"Logged out everywhere else ({ended} {'session' if ended == 1 else 'sessions'}).",
                 "sessions")
@@ -141,8 +145,7 @@ def create_token():
 
 @bp.post("/tokens/<int:token_id>/revoke")
 def revoke_token(token_id):
-    if not ConfirmForm().validate_on_submit():
-        abort(400, "The form has expired; please try again.")
+    require_confirm_form()
     try:
         tokens.revoke(current_user, token_id)
     except Refused as refused:
@@ -152,8 +155,7 @@ def revoke_token(token_id):
 
 @bp.post("/two-factor/setup")
 def two_factor_setup():
-    if not ConfirmForm().validate_on_submit():
-        abort(400, "The form has expired; please try again.")
+    require_confirm_form()
     if current_user.has_two_factor:
         abort(409, "Two-factor login is on already.")
     session["totp_setup"] = twofactor.new_secret()
