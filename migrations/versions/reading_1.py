@@ -1,13 +1,13 @@
 """Read state per member and thread; private feed tokens
 
 Revision ID: reading_1
-Revises: 0001
+Revises: notify_1_email_confirmed
 """
 from alembic import op
 import sqlalchemy as sa
 
 revision = "reading_1"
-down_revision = "0001"
+down_revision = "notify_1_email_confirmed"
 branch_labels = None
 depends_on = None
 
