@@ -8,11 +8,7 @@ from forum.errors import Refused
 from forum.extensions import db
 from forum.links.outgoing import mentions_by_post
 from forum.links.queries import thread_pingbacks
-<<<<<<< HEAD
 from forum.reading import state as reading_state
-from forum.threads import queries, services
-=======
->>>>>>> main
 from forum.forms import ConfirmForm
 from forum.threads import drafts, queries, services
 from forum.threads.forms import ReplyForm
