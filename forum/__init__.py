@@ -57,9 +57,10 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     from forum.moderation import limits
 
     limits.init_app(app)
-    from forum import accounts
+    from forum import accounts, reading
 
     accounts.init_app(app)
+    reading.init_app(app)
 
     from forum import cli
 

@@ -1,13 +1,13 @@
 """Accounts: stored sessions, API tokens, two-factor, deleted accounts
 
 Revision ID: accounts_1
-Revises: notify_1_email_confirmed
+Revises: reading_1
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "accounts_1"
-down_revision = "notify_1_email_confirmed"
+down_revision = "reading_1"
 branch_labels = None
 depends_on = None
 
