@@ -7,7 +7,7 @@ from forum.accounts.forms import LoginForm, RegisterForm
 from forum.extensions import db, login_manager
 from forum.forms import ConfirmForm
 from forum.errors import Refused
-from forum.web import first_error, is_safe_next, page_number, see_other
+from forum.web import first_error, page_number, safe_next, see_other
 
 bp = Blueprint("accounts", __name__)
 
@@ -48,7 +48,7 @@ def login():
         return render_template("accounts/login.html", form=form,
                                error="That username or email and password do not match."), 400
     login_user(user, remember=True)
-    return see_other(next_url if is_safe_next(next_url) else url_for("threads.index"))
+    return see_other(safe_next(next_url) or url_for("threads.index"))
 
 
 @bp.post("/logout")
