@@ -156,37 +156,40 @@ def pages(url: str) -> list[dict]:
                            filter(None, (member.get_cookie(name) for name in ("session", "remember_token"))))
         if login.status_code != 303 or not cookie:
             raise SystemExit(f"could not log in as member2 ({login.status_code})")
-        statements: list[str] = []
-        event.listen(Engine, "before_cursor_execute",  # every engine: the page cache has its own
-                     lambda *args: statements.append(args[2]))
-        for name, path, headers in candidates:
-            browser = client
-            if headers == "member":
-                browser, headers = member, {"Cookie": cookie}
-            first = browser.get(path)
-            if first.status_code == 404:
-                found.append({"name": name, "path": path, "skip": "no such page on this branch"})
-                continue
-            if headers is None:  # a conditional GET: send back the validators we were given
-                headers = {k: v for k, v in (("If-None-Match", first.headers.get("ETag")),
-                                             ("If-Modified-Since",
-                                              first.headers.get("Last-Modified"))) if v}
-            statements.clear()
-            response = browser.get(path, headers=headers if browser is client else {})
-            repeat = len(statements)
-            expected = 304 if name == "feed 304" else 200
-            if response.status_code != expected:
-                found.append({"name": name, "path": path,
-                              "skip": f"answered {response.status_code}, not {expected}"})
-                continue
-            from forum.extensions import cache
+    # Each request outside the set-up's app context: requests made inside one share its `g`,
+    # and the member's login would leak into the visitor's requests.
+    statements: list[str] = []
+    event.listen(Engine, "before_cursor_execute",  # every engine: the page cache has its own
+                 lambda *args: statements.append(args[2]))
+    for name, path, headers in candidates:
+        browser = client
+        if headers == "member":
+            browser, headers = member, {"Cookie": cookie}
+        first = browser.get(path)
+        if first.status_code == 404:
+            found.append({"name": name, "path": path, "skip": "no such page on this branch"})
+            continue
+        if headers is None:  # a conditional GET: send back the validators we were given
+            headers = {k: v for k, v in (("If-None-Match", first.headers.get("ETag")),
+                                         ("If-Modified-Since",
+                                          first.headers.get("Last-Modified"))) if v}
+        statements.clear()
+        response = browser.get(path, headers=headers if browser is client else {})
+        repeat = len(statements)
+        expected = 304 if name == "feed 304" else 200
+        if response.status_code != expected:
+            found.append({"name": name, "path": path,
+                          "skip": f"answered {response.status_code}, not {expected}"})
+            continue
+        from forum.extensions import cache
 
+        with app.app_context():
             cache.clear()
-            statements.clear()
-            browser.get(path, headers=headers if browser is client else {})
-            found.append({"name": name, "path": path, "headers": headers,
-                          "queries": repeat, "uncached_queries": len(statements),
-                          "bytes": len(first.get_data())})
+        statements.clear()
+        browser.get(path, headers=headers if browser is client else {})
+        found.append({"name": name, "path": path, "headers": headers,
+                      "queries": repeat, "uncached_queries": len(statements),
+                      "bytes": len(first.get_data())})
     return found
 
 

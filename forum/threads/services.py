@@ -93,11 +93,7 @@ def tags_named(names: list[str]) -> list[Tag]:
 def create_thread(author: User, category: Category, title: str, body: str, tags: str = "") -> Thread:
     """Open a thread with its opening post (position 1)."""
     check_can_write(author, body)
-    title = (title or "").strip()
-    if not title:
-        raise Refused("The thread needs a title.")
-    if len(title) > 200:
-        raise Refused("A title holds at most 200 characters.")
+    title = check_title(title)
     body = check_body(body)
     now = utcnow()
     thread = Thread(category=category, author=author, title=title, slug=slugify(title),
@@ -188,6 +184,34 @@ def edit_post(post: Post, editor: User, body: str, from_version: int) -> Post:
     db.session.commit()
     post_committed.send(post, action="edited")
     return post
+
+
+def can_edit_thread(user: User, thread: Thread) -> bool:
+    return user.is_authenticated and (user.id == thread.author_id or user.is_moderator)
+
+
+def check_title(title: str) -> str:
+    title = (title or "").strip()
+    if not title:
+        raise Refused("The thread needs a title.")
+    if len(title) > 200:
+        raise Refused("A title holds at most 200 characters.")
+    return title
+
+
+def edit_thread(thread: Thread, editor: User, title: str, tags: str) -> Thread:
+    """Change a thread's title and tags (its author or a moderator); the slug follows the title."""
+    if not can_edit_thread(editor, thread):
+        raise Refused("Only the thread's author or a moderator can change its title and tags.", 403)
+    check_can_write(editor)
+    title = check_title(title)
+    names = parse_tags(tags)
+    thread = lock_thread(thread.id)
+    thread.title = title
+    thread.slug = slugify(title)
+    thread.tags = tags_named(names)
+    db.session.commit()
+    return thread
 
 
 def delete_post(post: Post, actor: User) -> Thread:
