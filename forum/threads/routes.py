@@ -115,7 +115,8 @@ def quoted(posts) -> str:
     post = next((p for p in posts if p.id == int(raw) and not p.hidden_at), None)
     if post is None:
         return ""
-    return services.quote(post.author.username, url_for("threads.permalink", post_id=post.id),
+    author = "deleted member" if post.author.is_deleted else post.author.username
+    return services.quote(author, url_for("threads.permalink", post_id=post.id),
                           post.body)
 
 
