@@ -1,12 +1,12 @@
 """Covering indexes on the ledger for relationships (what a member gave, and received)
 
 Revision ID: reading_2
-Revises: reading_1
+Revises: accounts_1
 """
 from alembic import op
 
 revision = "reading_2"
-down_revision = "reading_1"
+down_revision = "accounts_1"
 branch_labels = None
 depends_on = None
 
