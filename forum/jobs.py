@@ -17,6 +17,15 @@ QUEUE_NAME = "forum"
 DEFAULT_RETRY_DELAYS: tuple[int, ...] = ()
 
 
+class RetryLater(Exception):
+    """An expected, passing failure (a name that does not resolve, a server answering 503):
+    logged as one line with its cause, not a traceback, and retried like any failure."""
+
+
+def job_name(func) -> str:
+    return getattr(func, "__name__", str(func))
+
+
 def enqueue(func: Callable, *args, retry_delays: Sequence[int] = DEFAULT_RETRY_DELAYS) -> None:
     """Run ``func(*args)`` in the background; on failure retry after each of ``retry_delays`` seconds."""
     current_app.extensions["forum.jobs"].enqueue(func, args, tuple(retry_delays))
@@ -50,8 +59,12 @@ class ThreadQueue:
             try:
                 with self.app.app_context():
                     func(*args)
-            except Exception:
-                log.exception("job %s failed", getattr(func, "__name__", func))
+            except Exception as error:
+                if isinstance(error, RetryLater):
+                    log.warning("job %s failed, %s: %s", job_name(func),
+                                "will retry" if retry_delays else "no retry left", error)
+                else:
+                    log.exception("job %s failed", job_name(func))
                 if retry_delays:
                     self.retry_later(func, args, retry_delays)
             finally:
@@ -91,15 +104,26 @@ class RedisQueue:
         self.queue.enqueue(func, *args, retry=retry)
 
     def drain(self, timeout):
-        from rq import SimpleWorker
-
-        SimpleWorker([self.queue], connection=self.connection).work(burst=True)
+        worker_class()([self.queue], connection=self.connection).work(burst=True)
 
     def work(self):
         """Process jobs until stopped (the ``worker`` command), in this app context."""
-        from rq import SimpleWorker
+        worker_class()([self.queue], connection=self.connection).work(with_scheduler=True)
 
-        SimpleWorker([self.queue], connection=self.connection).work(with_scheduler=True)
+
+def worker_class():
+    """RQ's SimpleWorker, logging a :class:`RetryLater` as one line instead of a traceback."""
+    from rq import SimpleWorker
+
+    class Worker(SimpleWorker):
+        def handle_exception(self, job, *exc_info):
+            if isinstance(exc_info[1], RetryLater):
+                log.warning("job %s failed, will retry if tries are left: %s",
+                            job.func_name, exc_info[1])
+                return
+            super().handle_exception(job, *exc_info)
+
+    return Worker
 
 
 def init_app(app: Flask) -> None:
