@@ -13,7 +13,14 @@ from forum.links import xmlrpc
 from forum.links.jobs import enqueue_mentions, verify_link
 from forum.links.models import Link
 from forum.links.outgoing import sync_mentions
-from forum.links.services import PingRefused, approve_link, receive_ping, reject_link, sync_post_links
+from forum.links.services import (
+    PingRefused,
+    approve_link,
+    bump_linked_threads,
+    receive_ping,
+    reject_link,
+    sync_post_links,
+)
 from forum.signals import post_changed, post_committed
 from forum.web import absolute_url, see_other
 
@@ -30,6 +37,7 @@ def keep_links_in_step(post, action, **_extra):
 
 @post_committed.connect
 def send_mentions(post, action, **_extra):
+    bump_linked_threads(post, action)
     enqueue_mentions(post.id)
 
 

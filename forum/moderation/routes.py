@@ -20,7 +20,8 @@ def moderation_rules():
     """The who-may checks, so the thread page shows each tool only to those allowed."""
     return {"can_close": services.can_close, "can_reopen": services.can_reopen,
             "can_moderate": services.can_moderate, "can_flag": services.can_flag,
-            "flag_form": FlagForm, "reason_form": ReasonForm}
+            "flag_form": FlagForm, "reason_form": ReasonForm,
+            "moderation_pending": queries.pending_count}
 
 
 def require_moderator(what: str) -> None:
@@ -106,8 +107,9 @@ def post_action(post_id: int, form, action, done: str):
         action()
     except Refused as refused:
         return post_refused(post_id, refused.message, refused.status)
-    flash(done)
     post = thread_queries.get_post(post_id) or abort(404, "There is no such post.")
+    # Said beside the post, where the member is looking (the page opens at it).
+    flash(done, f"post-{post.id}" if not request.form.get("next") else "message")
     return back_to(post_url(post))
 
 

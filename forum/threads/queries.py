@@ -105,6 +105,14 @@ def page_of(post: Post) -> int:
     return (post.position - 2) // current_app.config["POSTS_PER_PAGE"] + 1
 
 
+def latest_post(thread: Thread) -> Post | None:
+    """The thread's newest post still there (its opening post when no reply is)."""
+    return db.session.scalar(
+        select(Post).where(Post.thread_id == thread.id, Post.deleted_at.is_(None))
+        .order_by(Post.position.desc()).limit(1)
+    )
+
+
 def thread_posts(thread: Thread, page: int) -> list[Post]:
     """The opening post and one page of replies, oldest first, in one query.
 
