@@ -69,6 +69,18 @@ def job_name(func) -> str:
     return getattr(func, "__name__", repr(func))
 
 
+class RetryLater(Exception):
+    """An expected, passing failure (a name that does not resolve, a server answering 503):
+    logged as one line with its cause, not a traceback, and retried like any failure."""
+
+
+def log_failure(name: str, error: BaseException, exc_info=None) -> None:
+    if isinstance(error, RetryLater):
+        log.warning("job %s failed (retried while tries are left): %s", name, error)
+    else:
+        log.error("job %s failed", name, exc_info=exc_info or error)
+
+
 class ThreadQueue:
     """The embedded default: one daemon thread per app works through the jobs."""
 
@@ -106,8 +118,8 @@ class ThreadQueue:
             try:
                 with self.app.app_context():
                     run_job(func, args)
-            except Exception:
-                log.exception("job %s failed", job_name(func))
+            except Exception as error:
+                log_failure(job_name(func), error)
                 retry = bool(retry_delays)
             with self.lock:
                 if retry and not self.closed:
@@ -180,18 +192,28 @@ class RedisQueue:
                            description=f"{job_name(func)}{args!r}"[:200])
 
     def drain(self, timeout):
-        from rq import SimpleWorker
-
-        SimpleWorker([self.queue], connection=self.connection).work(burst=True)
+        worker_class()([self.queue], connection=self.connection).work(burst=True)
 
     def work(self):
         """Process jobs until stopped (the ``worker`` command); each in its own app context."""
-        from rq import SimpleWorker
-
-        SimpleWorker([self.queue], connection=self.connection).work(with_scheduler=True)
+        worker_class()([self.queue], connection=self.connection).work(with_scheduler=True)
 
     def close(self):
         self.connection.close()
+
+
+def worker_class():
+    """RQ's SimpleWorker, logging a :class:`RetryLater` as one line instead of a traceback."""
+    from rq import SimpleWorker
+
+    class Worker(SimpleWorker):
+        def handle_exception(self, job, *exc_info):
+            if isinstance(exc_info[1], RetryLater):
+                log_failure(job.description or job.id, exc_info[1])
+                return
+            super().handle_exception(job, *exc_info)
+
+    return Worker
 
 
 def init_app(app: Flask) -> None:

@@ -161,7 +161,7 @@ def enqueue_mentions(post_id: int) -> None:
         jobs.enqueue(send_mention, mention_id, retry_delays=retry_delays())
 
 
-class TryAgain(Exception):
+class TryAgain(jobs.RetryLater):
     """A transient failure: the job queue runs the job again after the next delay."""
 
 
