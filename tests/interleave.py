@@ -12,8 +12,10 @@ Every wait is on an event or a condition of the database, bounded by ``TIMEOUT``
 depends on how fast the machine is.
 """
 import re
+import sqlite3
 import threading
 import time
+from contextlib import contextmanager
 from dataclasses import dataclass, field
 
 from sqlalchemy import event, text
@@ -122,3 +124,15 @@ def member_client(app, user, password: str | None = None):
                                            "password": password or PASSWORD})
     assert response.status_code == 303, response.data
     return client
+
+
+@contextmanager
+def write_lock_held():
+    """The database's write lock, held by another connection until the block ends."""
+    other = sqlite3.connect(db.engine.url.database, isolation_level=None)
+    other.execute("BEGIN IMMEDIATE")
+    try:
+        yield
+    finally:
+        other.execute("ROLLBACK")
+        other.close()

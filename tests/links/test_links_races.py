@@ -5,6 +5,7 @@ over the link it had read: a moderator's reject made meanwhile was overwritten, 
 for one link both approved it and both awarded the points. The source here answers only when
 the test lets it, so the two sides meet exactly where they used to collide.
 """
+import logging
 import threading
 import xmlrpc.client
 
@@ -17,7 +18,8 @@ from forum.extensions import db
 from forum.links.jobs import verify_link
 from forum.links.models import Link
 from forum.links.services import receive_ping
-from tests.interleave import TIMEOUT, interleave, member_client
+from tests.conftest import Make
+from tests.interleave import TIMEOUT, interleave, member_client, write_lock_held
 
 PAGE = "<html><head><title>A post</title></head><body><p>I liked <a href='{0}'>this</a>.</p>"
 
@@ -125,3 +127,38 @@ def test_two_identical_pings_at_once_make_one_link_and_a_fault_48(app, pinged):
     db.session.remove()
     assert db.session.scalar(select(func.count()).select_from(Link)
                              .where(Link.kind == "pingback")) == 1
+
+
+class Heard(logging.Handler):
+    """Sets ``event`` when a log record's message contains ``words``."""
+
+    def __init__(self, words: str):
+        super().__init__()
+        self.words = words
+        self.event = threading.Event()
+
+    def emit(self, record):
+        if self.words in record.getMessage():
+            self.event.set()
+
+
+def test_a_job_that_meets_the_lock_runs_again_and_no_link_stays_verifying(sqlite_app, site):
+    make = Make(sqlite_app)
+    sqlite_app.config.update(OUTBOUND_ALLOW_HOSTS=frozenset({site.host}))
+    thread = make.thread(title="Target", body="Hello.")
+    target = f"http://localhost/t/{thread.id}"
+    site.page("/post", f"<html><body><a href='{target}'>this</a></body></html>")
+    with sqlite_app.test_request_context():
+        link_id, _ = receive_ping("webmention", site.url + "/post", target)
+    db.session.commit()
+    heard = Heard("running it again")
+    logging.getLogger("forum.jobs").addHandler(heard)
+    try:
+        with write_lock_held():
+            jobs.enqueue(verify_link, link_id)
+            assert heard.event.wait(20), "the job never met the lock"
+        jobs.drain(sqlite_app)
+    finally:
+        logging.getLogger("forum.jobs").removeHandler(heard)
+    db.session.commit()
+    assert db.session.get(Link, link_id).status == "pending"
