@@ -1,5 +1,6 @@
 """The read-only JSON API, /api/v1. Errors: ``{"error": {"code", "message"}}``."""
 from flask import Blueprint, abort, jsonify, request
+from flask_login import current_user
 
 from forum.accounts.queries import follow_counts
 from forum.accounts.services import find_user
@@ -61,7 +62,7 @@ def threads():
         tag = queries.tag_by_name(name) or abort(404, "No thread has that tag.")
         listing = queries.tag_threads(tag, page)
     else:
-        listing = queries.thread_page(queries.visible_threads(), page)
+        listing = queries.thread_page(queries.listed_threads(), page)
     return jsonify(threads=[thread_json(t) for t in listing.items], page=listing.page,
                    pages=listing.pages)
 
@@ -72,7 +73,7 @@ def thread(thread_id):
     page = page_number()
     if page > queries.reply_pages(thread):
         abort(404, "That thread has no such page.")
-    posts = [p for p in queries.thread_posts(thread, page) if p.hidden_at is None]
+    posts = queries.thread_posts(thread, page, current_user, placeholders=False)
     stats = post_stats([p.id for p in posts], None)
     return jsonify(
         thread=thread_json(thread),

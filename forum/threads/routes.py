@@ -2,7 +2,7 @@
 from flask import Blueprint, abort, jsonify, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from forum import pagecache
+from forum import pagecache, permissions
 from forum.contribution.queries import post_stats
 from forum.errors import Refused
 from forum.extensions import db
@@ -82,7 +82,7 @@ def render_thread(thread, page: int, form=None, error=None, status=200):
     pages = queries.reply_pages(thread)
     if page > pages:
         abort(404, "That thread has no such page.")
-    posts = queries.thread_posts(thread, page)
+    posts = queries.thread_posts(thread, page, current_user)
     viewer_id = current_user.id if current_user.is_authenticated else None
     closed, closed_reason = thread.closed_state()
     return render_template(
@@ -134,17 +134,18 @@ def reply(thread_id):
 
 @bp.get("/p/<int:post_id>")
 def permalink(post_id):
-    post = queries.get_post(post_id) or abort(404, "There is no such post.")
-    if post.thread.deleted_at is not None:
-        abort(404, "There is no such post.")
+    """To the post's place in its thread (a hidden post's place shows that it was hidden)."""
+    post = queries.get_post(post_id, current_user, placeholders=True) or abort(
+        404, "There is no such post.")
     return see_other(post_url(post))
 
 
 @bp.route("/p/<int:post_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit_post(post_id):
-    post = queries.get_post(post_id) or abort(404, "There is no such post.")
-    if not services.can_edit(current_user, post):
+    post = queries.get_post(post_id, current_user, placeholders=True) or abort(
+        404, "There is no such post.")
+    if not permissions.can_edit(current_user, post):
         abort(403, "Only the author or a moderator can edit this post.")
     form = EditForm(data={"body": post.body, "version": post.version}
                     if request.method == "GET" else None)
@@ -157,7 +158,7 @@ def edit_post(post_id):
         services.edit_post(post, current_user, form.body.data, form.version.data or 0)
     except Refused as refused:
         db.session.rollback()
-        post = queries.get_post(post_id) or abort(404)
+        post = queries.get_post(post_id, current_user, placeholders=True) or abort(404)
         return render_template("threads/edit.html", form=form, post=post, error=refused.message,
                                newer=post if refused.status == 409 else None), refused.status
     return see_other(post_url(post))
@@ -166,7 +167,8 @@ def edit_post(post_id):
 @bp.post("/p/<int:post_id>/delete")
 @login_required
 def delete_post(post_id):
-    post = queries.get_post(post_id) or abort(404, "There is no such post.")
+    post = queries.get_post(post_id, current_user, placeholders=True) or abort(
+        404, "There is no such post.")
     if not ConfirmForm().validate_on_submit():
         abort(400, "The form has expired; please try again.")
     try:
@@ -180,7 +182,8 @@ def delete_post(post_id):
 
 @bp.get("/p/<int:post_id>/history")
 def post_history(post_id):
-    post = queries.get_post(post_id) or abort(404, "There is no such post.")
+    """A post's earlier texts, for those who may read the post."""
+    post = queries.get_post(post_id, current_user) or abort(404, "There is no such post.")
     return render_template("threads/history.html", post=post,
                            revisions=queries.post_revisions(post))
 
@@ -201,5 +204,5 @@ def search():
     q = request.args.get("q", "").strip()
     if len(q) > 200:
         abort(400, "A search holds at most 200 characters.")
-    results = queries.posts_by_ids(matching_post_ids(db.session, q)) if q else []
+    results = queries.posts_by_ids(matching_post_ids(db.session, q), current_user) if q else []
     return render_template("threads/search.html", q=q, results=results)

@@ -10,6 +10,7 @@ from flask import current_app, request
 from sqlalchemy import select
 from sqlalchemy.orm.exc import StaleDataError
 
+from forum import permissions
 from forum.accounts.models import User
 from forum.errors import Refused
 from forum.extensions import db
@@ -74,8 +75,9 @@ def check_body(body: str) -> str:
 
 
 def check_can_write(user: User, body: str | None = None) -> None:
-    """Refuse a suspended member; with ``body``, also apply the new-member link rule."""
-    if user.is_suspended:
+    """Refuse whom :func:`permissions.can_post` refuses; with ``body``, also apply the
+    new-member link rule."""
+    if not permissions.can_post(user):
         raise Refused("Your account is suspended, so you cannot post.", 403)
     if body is not None:
         from forum.moderation.limits import check_new_member_links
@@ -134,11 +136,11 @@ def reply(thread_id: int, author: User, body: str) -> Post:
     check_can_write(author, body)
     body = check_body(body)
     thread = lock_thread(thread_id)
-    now = utcnow()
-    closed, reason = thread.closed_state(now)
-    if closed:
+    if not permissions.can_reply(author, thread):  # may post (above), so: the thread is closed
+        reason = thread.closed_state()[1]
         db.session.rollback()
         raise Refused(CLOSED_MESSAGE + (f" {reason}" if reason else ""), 403)
+    now = utcnow()
     thread.post_count += 1
     thread.reply_count += 1
     thread.last_activity_at = now
@@ -152,19 +154,15 @@ def reply(thread_id: int, author: User, body: str) -> Post:
     return post
 
 
-def can_edit(user: User, post: Post) -> bool:
-    return user.is_authenticated and (user.id == post.author_id or user.is_moderator)
-
-
 def edit_post(post: Post, editor: User, body: str, from_version: int) -> Post:
     """Replace a post's text, keeping the old text as a revision.
 
     ``from_version`` is the version the editor started from: an edit of a stale version is
     refused with 409 rather than overwriting someone else's change.
     """
-    if not can_edit(editor, post):
-        raise Refused("Only the author or a moderator can edit this post.", 403)
     check_can_write(editor, body)
+    if not permissions.can_edit(editor, post):
+        raise Refused("Only the author or a moderator can edit this post.", 403)
     body = check_body(body)
     if from_version != post.version:
         raise Refused("This post was changed while you were editing it. "
@@ -190,7 +188,8 @@ def edit_post(post: Post, editor: User, body: str, from_version: int) -> Post:
 
 def delete_post(post: Post, actor: User) -> Thread:
     """Delete a post; deleting the opening post deletes the whole thread."""
-    if not can_edit(actor, post):
+    check_can_write(actor)
+    if not permissions.can_delete(actor, post):
         raise Refused("Only the author or a moderator can delete this post.", 403)
     thread = lock_thread(post.thread_id)
     now = utcnow()

@@ -1,0 +1,16 @@
+"""What cross-linking does when a post changes (forum.signals); connected by
+:func:`forum.links.init_app`."""
+from forum.links.jobs import enqueue_mentions
+from forum.links.outgoing import sync_mentions
+from forum.links.services import sync_post_links
+
+
+def keep_links_in_step(post, action, **_extra):
+    """In the writing transaction: internal pingbacks and outgoing mentions follow the post."""
+    sync_post_links(post, action)
+    sync_mentions(post, action)
+
+
+def send_mentions(post, action, **_extra):
+    """After the commit: the background job notifies the sites the post links to."""
+    enqueue_mentions(post.id)
