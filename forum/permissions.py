@@ -132,6 +132,13 @@ def can_edit(member, post: Post) -> bool:
     return (is_active_member(member) and is_author(member, post)) or can_moderate(member)
 
 
+def can_edit_thread(member, thread: Thread) -> bool:
+    """Change a thread's title and tags: its author or a moderator, neither suspended."""
+    if not can_see_thread(member, thread):
+        return False
+    return (is_active_member(member) and is_author(member, thread)) or can_moderate(member)
+
+
 def can_delete(member, post: Post) -> bool:
     """Delete a post: its author or a moderator, neither suspended, while it is there.
     Deleting the opening post deletes the thread."""

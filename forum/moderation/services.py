@@ -8,8 +8,9 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 
 from forum.accounts.models import User
-from forum.permissions import (can_close, can_flag, can_hide, can_moderate, can_pin, can_reopen,
-                               can_suspend, is_author, is_suspended)
+from forum.permissions import (VISITOR, can_close, can_flag, can_hide, can_moderate, can_pin,
+                               can_reopen, can_see_placeholder, can_suspend, is_author,
+                               is_suspended)
 from forum.errors import Refused
 from forum.extensions import db
 from forum.moderation.audit import log_action
@@ -130,7 +131,7 @@ def close_stale(now: datetime | None = None) -> int:
 
 def get_post(post_id: int) -> Post:
     post = db.session.get(Post, post_id)
-    if post is None or post.deleted_at is not None:
+    if not can_see_placeholder(VISITOR, post):
         refuse("There is no such post.", 404)
     return post
 

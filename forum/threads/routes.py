@@ -2,19 +2,25 @@
 from flask import Blueprint, abort, jsonify, render_template, request, url_for
 from flask_login import current_user, login_required
 
-from forum import pagecache, permissions
+from forum import pagecache
 from forum.contribution.queries import post_stats
 from forum.errors import Refused
 from forum.extensions import db
 from forum.links.outgoing import mentions_by_post
 from forum.links.queries import thread_pingbacks
-from forum.threads import queries, services
 from forum.forms import ConfirmForm
-from forum.threads.forms import EditForm, ReplyForm, ThreadForm
+from forum.threads import drafts, queries, services
+from forum.threads.forms import ReplyForm
 from forum.threads.search import matching_post_ids
-from forum.web import first_error, page_number, see_other
+from forum.web import page_number, see_other
 
 bp = Blueprint("threads", __name__)
+
+
+@bp.app_context_processor
+def draft_names():
+    """Each post form's draft name, and the drafts just sent (static/js/drafts.js clears them)."""
+    return {"drafts": drafts}
 
 
 def thread_url(thread, page: int = 1, anchor: str | None = None) -> str:
@@ -58,26 +64,6 @@ def tag(name):
                            threads=queries.tag_threads(tag, page_number()))
 
 
-@bp.route("/c/<slug>/new", methods=["GET", "POST"])
-@login_required
-def new_thread(slug):
-    category = queries.category_by_slug(slug) or abort(404, "There is no such category.")
-    form = ThreadForm()
-    error = None
-    if request.method == "POST":
-        if form.validate_on_submit():
-            try:
-                thread = services.create_thread(current_user, category, form.title.data,
-                                                form.body.data, form.tags.data or "")
-                return see_other(url_for("threads.show_thread", thread_id=thread.id))
-            except Refused as refused:
-                error, status = refused.message, refused.status
-        else:
-            error, status = first_error(form), 400
-        return render_template("threads/new.html", form=form, category=category, error=error), status
-    return render_template("threads/new.html", form=form, category=category, error=error)
-
-
 def render_thread(thread, page: int, form=None, error=None, status=200):
     pages = queries.reply_pages(thread)
     if page > pages:
@@ -115,69 +101,12 @@ def show_thread(thread_id, slug=None):
     return pagecache.serve(lambda: pagecache.thread_validator(thread_id), render)
 
 
-@bp.post("/t/<int:thread_id>/reply")
-@login_required
-def reply(thread_id):
-    thread = queries.get_thread(thread_id) or abort(404, "There is no such thread.")
-    form = ReplyForm()
-    if not form.validate_on_submit():
-        return render_thread(thread, queries.reply_pages(thread), form, first_error(form), 400)
-    try:
-        post = services.reply(thread.id, current_user, form.body.data)
-    except Refused as refused:
-        db.session.rollback()
-        thread = queries.get_thread(thread_id) or abort(404)
-        return render_thread(thread, queries.reply_pages(thread), form, refused.message,
-                             refused.status)
-    return see_other(post_url(post))
-
-
 @bp.get("/p/<int:post_id>")
 def permalink(post_id):
     """To the post's place in its thread (a hidden post's place shows that it was hidden)."""
     post = queries.get_post(post_id, current_user, placeholders=True) or abort(
         404, "There is no such post.")
     return see_other(post_url(post))
-
-
-@bp.route("/p/<int:post_id>/edit", methods=["GET", "POST"])
-@login_required
-def edit_post(post_id):
-    post = queries.get_post(post_id, current_user, placeholders=True) or abort(
-        404, "There is no such post.")
-    if not permissions.can_edit(current_user, post):
-        abort(403, "Only the author or a moderator can edit this post.")
-    form = EditForm(data={"body": post.body, "version": post.version}
-                    if request.method == "GET" else None)
-    if request.method == "GET":
-        return render_template("threads/edit.html", form=form, post=post)
-    if not form.validate_on_submit():
-        return render_template("threads/edit.html", form=form, post=post,
-                               error=first_error(form)), 400
-    try:
-        services.edit_post(post, current_user, form.body.data, form.version.data or 0)
-    except Refused as refused:
-        db.session.rollback()
-        post = queries.get_post(post_id, current_user, placeholders=True) or abort(404)
-        return render_template("threads/edit.html", form=form, post=post, error=refused.message,
-                               newer=post if refused.status == 409 else None), refused.status
-    return see_other(post_url(post))
-
-
-@bp.post("/p/<int:post_id>/delete")
-@login_required
-def delete_post(post_id):
-    post = queries.get_post(post_id, current_user, placeholders=True) or abort(
-        404, "There is no such post.")
-    if not ConfirmForm().validate_on_submit():
-        abort(400, "The form has expired; please try again.")
-    try:
-        thread = services.delete_post(post, current_user)
-    except Refused as refused:
-        abort(refused.status, refused.message)
-    if thread.deleted_at is not None:
-        return see_other(url_for("threads.category", slug=thread.category.slug))
-    return see_other(thread_url(thread))
 
 
 @bp.get("/p/<int:post_id>/history")
@@ -193,10 +122,10 @@ def post_history(post_id):
 def preview():
     """The sanitized HTML a post's Markdown would become, for the Preview button; stores nothing."""
     try:
-        body = services.check_body(request.form.get("body", ""))
+        html = services.render(services.check_body(request.form.get("body", "")))
     except Refused as refused:
         return jsonify(error={"code": "bad_body", "message": refused.message}), refused.status
-    return jsonify(html=services.render(body))
+    return jsonify(html=html)
 
 
 @bp.get("/search")
@@ -206,3 +135,7 @@ def search():
         abort(400, "A search holds at most 200 characters.")
     results = queries.posts_by_ids(matching_post_ids(db.session, q), current_user) if q else []
     return render_template("threads/search.html", q=q, results=results)
+
+
+# The writing views (new thread, reply, edit, delete) join this blueprint.
+from forum.threads import writing  # noqa: E402,F401
