@@ -8,6 +8,8 @@ from forum.contribution import api as contribution_api
 from forum.contribution.queries import leaderboard, period_named, post_stats, profile_contribution
 from forum.extensions import csrf
 from forum.links.queries import thread_pingbacks
+from forum.reading.api import relationships_json
+from forum.reading.relationships import relationships
 from forum.threads import queries
 from forum.timeutil import as_utc
 from forum.web import absolute_url, page_number
@@ -114,6 +116,7 @@ def user(username):
         "following": following,
         "contribution": contribution_api.contribution_json(
             profile_contribution(user, page_number())["contribution"]),
+        "relationships": relationships_json(relationships(user)),
     })
 
 

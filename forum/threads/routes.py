@@ -8,6 +8,7 @@ from forum.errors import Refused
 from forum.extensions import db
 from forum.links.outgoing import mentions_by_post
 from forum.links.queries import thread_pingbacks
+from forum.reading import state as reading_state
 from forum.forms import ConfirmForm
 from forum.threads import drafts, queries, services
 from forum.threads.forms import ReplyForm
@@ -34,15 +35,24 @@ def post_url(post) -> str:
     return thread_url(post.thread, queries.page_of(post), f"post-{post.id}")
 
 
+def reader_id() -> int | None:
+    """The member whose read state listings show ("N new"); None for visitors."""
+    return current_user.id if current_user.is_authenticated else None
+
+
 @bp.get("/")
 def index():
     page = page_number()
-    return pagecache.serve(pagecache.listing_validator, lambda: render_template(
-        "threads/index.html",
-        categories=queries.categories(),
-        pinned=queries.pinned_threads() if page == 1 else [],
-        threads=queries.home_threads(page),
-    ))
+
+    def render():
+        reader = reader_id()
+        pinned = queries.pinned_threads(reader) if page == 1 else queries.Page([], 1, 1)
+        threads = queries.home_threads(page, reader)
+        return render_template("threads/index.html", categories=queries.categories(),
+                               pinned=pinned.items, threads=threads,
+                               reading={**pinned.reading, **threads.reading})
+
+    return pagecache.serve(pagecache.listing_validator, render)
 
 
 @bp.get("/c/<slug>")
@@ -51,8 +61,9 @@ def category(slug):
 
     def render():
         category = queries.category_by_slug(slug) or abort(404, "There is no such category.")
-        return render_template("threads/category.html", category=category,
-                               threads=queries.category_threads(category, page))
+        threads = queries.category_threads(category, page, reader_id())
+        return render_template("threads/category.html", category=category, threads=threads,
+                               reading=threads.reading)
 
     return pagecache.serve(pagecache.listing_validator, render)
 
@@ -60,8 +71,8 @@ def category(slug):
 @bp.get("/tag/<name>")
 def tag(name):
     tag = queries.tag_by_name(name) or abort(404, "No thread has that tag.")
-    return render_template("threads/tag.html", tag=tag,
-                           threads=queries.tag_threads(tag, page_number()))
+    threads = queries.tag_threads(tag, page_number(), reader_id())
+    return render_template("threads/tag.html", tag=tag, threads=threads, reading=threads.reading)
 
 
 def render_thread(thread, page: int, form=None, error=None, status=200):
@@ -71,6 +82,11 @@ def render_thread(thread, page: int, form=None, error=None, status=200):
     posts = queries.thread_posts(thread, page, current_user)
     viewer_id = current_user.id if current_user.is_authenticated else None
     closed, closed_reason = thread.closed_state()
+    if viewer_id and status == 200 and posts:
+        # Read up to the page's last post; on the last page, to the thread's last position
+        # (so replies deleted at the end never count as new).
+        reading_state.saw(viewer_id, thread.id,
+                          thread.post_count if page == pages else posts[-1].position)
     return render_template(
         "threads/thread.html",
         thread=thread,
