@@ -10,7 +10,7 @@ from forum.accounts.forms import (CodeForm, LoginForm, RegisterForm, ResetForm,
 from forum.extensions import login_manager
 from forum.forms import ConfirmForm
 from forum.errors import Refused
-from forum.web import first_error, is_safe_next, page_number, see_other
+from forum.web import first_error, page_number, safe_next, see_other
 
 bp = Blueprint("accounts", __name__)
 
@@ -39,7 +39,7 @@ def register():
 
 
 def after_login(next_url: str | None):
-    return see_other(next_url if is_safe_next(next_url) else url_for("threads.index"))
+    return see_other(safe_next(next_url) or url_for("threads.index"))
 
 
 @bp.route("/login", methods=["GET", "POST"])
@@ -57,7 +57,7 @@ def login():
     if user.has_two_factor:
         # The password was right; the session is started only once the code is too.
         session["two_factor"] = {"user_id": user.id, "at": int(time.time()),
-                                 "next": next_url if is_safe_next(next_url) else None}
+                                 "next": safe_next(next_url)}
         return see_other(url_for("accounts.two_factor"))
     sessions.start(user)
     return after_login(next_url)
