@@ -124,6 +124,12 @@ def can_reply(member, thread: Thread) -> bool:
     return can_post(member) and can_see_thread(member, thread) and not thread.is_closed
 
 
+def can_quote(member, post: Post) -> bool:
+    """Quote a post into a reply: whoever may reply to its thread, from a post everyone can
+    read (a hidden post's text never goes into a reply)."""
+    return can_reply(member, post.thread) and can_see_post(VISITOR, post)
+
+
 def can_edit(member, post: Post) -> bool:
     """Edit a post: its author or a moderator, neither suspended, while the post and its
     thread are there (a deleted thread's replies are gone for edits too)."""
@@ -205,8 +211,8 @@ def can_hide(member, post: Post) -> bool:
 
 def can_suspend(actor, member: User) -> bool:
     """Suspend a member or lift their suspension: moderators; only an admin a moderator or
-    another admin; nobody themselves."""
-    if not can_moderate(actor) or actor.id == member.id:
+    another admin; nobody themselves, nor a deleted account."""
+    if not can_moderate(actor) or actor.id == member.id or member.is_deleted:
         return False
     return member.role not in ("moderator", "admin") or is_admin(actor)
 

@@ -18,7 +18,8 @@ bp = Blueprint("moderation", __name__)
 
 @bp.app_context_processor
 def moderation_forms():
-    return {"flag_form": FlagForm, "reason_form": ReasonForm}
+    return {"flag_form": FlagForm, "reason_form": ReasonForm,
+            "moderation_pending": queries.pending_count}
 
 
 def require_moderator(what: str) -> None:
@@ -113,9 +114,10 @@ def post_action(post_id: int, form, action, done: str):
         action()
     except Refused as refused:
         return post_refused(post_id, refused.message, refused.status)
-    flash(done)
     post = thread_queries.get_post(post_id, current_user, placeholders=True) or abort(
         404, "There is no such post.")
+    # Said beside the post, where the member is looking (the page opens at it).
+    flash(done, f"post-{post.id}" if not request.form.get("next") else "message")
     return back_to(post_url(post))
 
 

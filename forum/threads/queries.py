@@ -108,6 +108,15 @@ def page_of(post: Post) -> int:
     return (post.position - 2) // current_app.config["POSTS_PER_PAGE"] + 1
 
 
+def latest_post(thread: Thread) -> Post | None:
+    """The thread's newest post still there (its opening post when no reply is); a hidden
+    one too, whose place the thread page keeps."""
+    return db.session.scalar(
+        visible_posts(VISITOR, placeholders=True).where(Post.thread_id == thread.id)
+        .order_by(Post.position.desc()).limit(1)
+    )
+
+
 def thread_posts(thread: Thread, page: int, viewer, placeholders: bool = True) -> list[Post]:
     """The opening post and one page of replies that ``viewer`` may see, oldest first, in
     one query.

@@ -19,9 +19,11 @@ bp = Blueprint("threads", __name__)
 
 
 @bp.app_context_processor
-def draft_names():
-    """Each post form's draft name, and the drafts just sent (static/js/drafts.js clears them)."""
-    return {"drafts": drafts}
+def writing_rules():
+    """Who may edit what (so each page shows only the tools one may use), each post form's
+    draft name, and the drafts just sent (static/js/drafts.js clears them)."""
+    return {"can_edit": services.can_edit, "can_edit_thread": services.can_edit_thread,
+            "drafts": drafts}
 
 
 def thread_url(thread, page: int = 1, anchor: str | None = None) -> str:
@@ -99,10 +101,23 @@ def render_thread(thread, page: int, form=None, error=None, status=200):
         pages=pages,
         closed=closed,
         closed_reason=closed_reason,
-        form=form or ReplyForm(),
+        form=form or ReplyForm(data={"body": quoted(posts)}),
         action_form=ConfirmForm(),
         error=error,
     ), status
+
+
+def quoted(posts) -> str:
+    """``?quote=<post id>`` (the Quote item without JavaScript): that post quoted for the reply."""
+    raw = request.args.get("quote", "")
+    if not (current_user.is_authenticated and raw.isdigit() and len(raw) < 12):
+        return ""
+    post = next((p for p in posts if p.id == int(raw) and not p.hidden_at), None)
+    if post is None:
+        return ""
+    author = "deleted member" if post.author.is_deleted else post.author.username
+    return services.quote(author, url_for("threads.permalink", post_id=post.id),
+                          post.body)
 
 
 @bp.get("/t/<int:thread_id>")
@@ -115,6 +130,14 @@ def show_thread(thread_id, slug=None):
         return render_thread(thread, page)
 
     return pagecache.serve(lambda: pagecache.thread_validator(thread_id), render)
+
+
+@bp.get("/t/<int:thread_id>/latest")
+def latest(thread_id):
+    """The thread's newest reply, on its page (listings link here)."""
+    thread = queries.get_thread(thread_id) or abort(404, "There is no such thread.")
+    post = queries.latest_post(thread) or abort(404, "There is no such thread.")
+    return see_other(post_url(post))
 
 
 @bp.get("/p/<int:post_id>")

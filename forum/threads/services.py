@@ -76,6 +76,13 @@ def check_body(body: str) -> str:
     return body
 
 
+def quote(author: str, url: str, text: str) -> str:
+    """Markdown quoting ``text`` by ``author``, with a link back to the quoted post at ``url``."""
+    lines = (text or "").strip().splitlines()
+    quoted = "\n".join(f"> {line}".rstrip() for line in lines)
+    return f"[{author} wrote]({url}):\n\n{quoted}\n\n"
+
+
 def check_can_write(user: User, body: str | None = None) -> None:
     """Refuse whom :func:`permissions.can_post` refuses; with ``body``, also apply the
     new-member link rule."""

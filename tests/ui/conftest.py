@@ -221,3 +221,20 @@ def look(request):
                             full_page=True, animations="disabled", caret="hide")
 
     return take
+
+
+WAYS = [(js, size) for js in (True, False) for size in (PHONE, DESKTOP)]
+WAY_IDS = [f"{'js' if js else 'nojs'}-{size['width']}" for js, size in WAYS]
+
+
+@pytest.fixture(params=WAYS, ids=WAY_IDS)
+def member_page(request, chromium, live_server):
+    """A browser page with JavaScript on or off, at 390 or 1280 px (each test runs all four)."""
+    js, size = request.param
+    context = chromium.new_context(base_url=live_server.url, viewport=size, java_script_enabled=js,
+                                   reduced_motion="reduce", locale="en-GB", timezone_id="UTC")
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    page.js = js
+    yield page
+    context.close()

@@ -13,8 +13,6 @@ from forum.extensions import db
 from tests.ui.conftest import DESKTOP, PHONE
 
 TEXT = "I measured it twice: the **second** run was 40% faster.\n\nHere is how."
-WAYS = [(js, size) for js in (True, False) for size in (PHONE, DESKTOP)]
-WAY_IDS = [f"{'js' if js else 'nojs'}-{size['width']}" for js, size in WAYS]
 
 
 @pytest.fixture
@@ -23,19 +21,6 @@ def app(app_factory):
     app = app_factory(RATELIMIT_ENABLED=True, LIMIT_POST="1 per hour")
     with app.app_context():
         yield app
-
-
-@pytest.fixture(params=WAYS, ids=WAY_IDS)
-def member_page(request, chromium, live_server):
-    """A browser page with JavaScript on or off, at 390 or 1280 px."""
-    js, size = request.param
-    context = chromium.new_context(base_url=live_server.url, viewport=size, java_script_enabled=js,
-                                   reduced_motion="reduce", locale="en-GB", timezone_id="UTC")
-    context.set_default_timeout(10_000)
-    page = context.new_page()
-    page.js = js
-    yield page
-    context.close()
 
 
 @pytest.fixture
