@@ -19,11 +19,10 @@ bp = Blueprint("threads", __name__)
 
 
 @bp.app_context_processor
-def writing_rules():
-    """Who may edit what (so each page shows only the tools one may use), each post form's
-    draft name, and the drafts just sent (static/js/drafts.js clears them)."""
-    return {"can_edit": services.can_edit, "can_edit_thread": services.can_edit_thread,
-            "drafts": drafts}
+def drafts_context():
+    """Each post form's draft name, and the drafts just sent (static/js/drafts.js clears them).
+    Who may edit what comes from forum.permissions (Jinja globals)."""
+    return {"drafts": drafts}
 
 
 def thread_url(thread, page: int = 1, anchor: str | None = None) -> str:
