@@ -31,7 +31,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     settings.finalize(app.config, app.instance_path)
 
     from forum import (contribution, database, errors, jobs, links, mail,  # noqa: F401 (models)
-                       models, pagecache, permissions, templating)
+                       models, permissions, templating)
     from forum.extensions import cache, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
@@ -46,7 +46,6 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     csrf.init_app(app)
     limiter.init_app(app)
     cache.init_app(app)
-    pagecache.init_app(app)
     jobs.init_app(app)
     mail.init_app(app)
     errors.init_app(app)

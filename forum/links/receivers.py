@@ -2,7 +2,7 @@
 :func:`forum.links.init_app`."""
 from forum.links.jobs import enqueue_mentions
 from forum.links.outgoing import sync_mentions
-from forum.links.services import sync_post_links
+from forum.links.services import bump_linked_threads, sync_post_links
 
 
 def keep_links_in_step(post, action, **_extra):
@@ -12,5 +12,7 @@ def keep_links_in_step(post, action, **_extra):
 
 
 def send_mentions(post, action, **_extra):
-    """After the commit: the background job notifies the sites the post links to."""
+    """After the commit: the threads the post links to show the change, and the background
+    job notifies the sites it links to."""
+    bump_linked_threads(post, action)
     enqueue_mentions(post.id)
