@@ -183,6 +183,9 @@ def edit_post(post: Post, editor: User, body: str, from_version: int) -> Post:
         return post
     html = render(body)
     thread, post = lock_thread_and_post(post)
+    if not permissions.can_edit(editor, post):
+        db.session.rollback()
+        raise Refused("Only the author or a moderator can edit this post.", 403)
     if from_version != post.version:
         db.session.rollback()
         raise Refused(STALE_EDIT, 409)
@@ -227,9 +230,11 @@ def edit_thread(thread: Thread, editor: User, title: str, tags: str) -> Thread:
 def delete_post(post: Post, actor: User) -> Thread:
     """Delete a post; deleting the opening post deletes the whole thread."""
     check_can_write(actor)
-    if not permissions.can_delete(actor, post):
-        raise Refused("Only the author or a moderator can delete this post.", 403)
+    # Decided on the rows as locked: what the rule looks at cannot change until the commit.
     thread, post = lock_thread_and_post(post)
+    if not permissions.can_delete(actor, post):
+        db.session.rollback()
+        raise Refused("Only the author or a moderator can delete this post.", 403)
     pagecache.bump_thread(thread.id)
     now = utcnow()
     post.deleted_at = now
