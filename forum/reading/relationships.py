@@ -59,19 +59,23 @@ class Relationship:
 
 def relationships(user: User, now: datetime | None = None) -> list[Relationship]:
     """Everyone ``user`` exchanged recognition with, either way, most recent exchange first:
-    one query."""
+    one query. Each side is summed per member over its covering index (ledger events given
+    by ``user``, and received), then the two sides are added up."""
     now = now or utcnow()
     events = ContributionEvent
-    one, zero = literal(1, Integer), literal(0, Integer)
-    gave = (select(events.beneficiary_id.label("other"), events.points.label("given"),
-                   zero.label("received"), one.label("gave"), zero.label("got"),
-                   events.created_at.label("at"))
-            .where(events.actor_id == user.id, events.reversed_at.is_(None)))
-    got = (select(events.actor_id, zero, events.points, zero, one, events.created_at)
+    zero = literal(0, Integer)
+    gave = (select(events.beneficiary_id.label("other"), func.count().label("gave"),
+                   func.sum(events.points).label("given"), zero.label("got"),
+                   zero.label("received"), func.max(events.created_at).label("at"))
+            .where(events.actor_id == user.id, events.reversed_at.is_(None))
+            .group_by(events.beneficiary_id))
+    got = (select(events.actor_id, zero, zero, func.count(), func.sum(events.points),
+                  func.max(events.created_at))
            .where(events.beneficiary_id == user.id, events.actor_id.is_not(None),
-                  events.reversed_at.is_(None)))
+                  events.reversed_at.is_(None))
+           .group_by(events.actor_id))
     flows = union_all(gave, got).subquery()
-    last = func.max(flows.c.at, type_=DateTime)
+    last = func.max(flows.c.at, type_=DateTime).label("last")
     rows = db.session.execute(
         select(User.username, User.id, func.sum(flows.c.gave), func.sum(flows.c.given),
                func.sum(flows.c.got), func.sum(flows.c.received), last)
