@@ -10,8 +10,9 @@ from forum.links.outgoing import mentions_by_post
 from forum.links.queries import thread_pingbacks
 from forum.reading import state as reading_state
 from forum.forms import ConfirmForm
-from forum.threads import drafts, queries, services
+from forum.threads import drafts, history, queries, services
 from forum.threads.forms import ReplyForm
+from forum.threads.excerpts import search_excerpt
 from forum.threads.search import matching_post_ids
 from forum.web import page_number, see_other
 
@@ -19,10 +20,10 @@ bp = Blueprint("threads", __name__)
 
 
 @bp.app_context_processor
-def drafts_context():
-    """Each post form's draft name, and the drafts just sent (static/js/drafts.js clears them).
-    Who may edit what comes from forum.permissions (Jinja globals)."""
-    return {"drafts": drafts}
+def writing_context():
+    """Each post form's draft name, the drafts just sent (static/js/drafts.js clears them), and
+    search excerpts. Who may do what comes from forum.permissions (Jinja globals)."""
+    return {"drafts": drafts, "search_excerpt": search_excerpt}
 
 
 def thread_url(thread, page: int = 1, anchor: str | None = None) -> str:
@@ -54,6 +55,13 @@ def index():
                                reading={**pinned.reading, **threads.reading})
 
     return pagecache.serve(pagecache.listing_validator, render)
+
+
+@bp.get("/welcome")
+@login_required
+def welcome():
+    """Where registering leads: the categories, how scores are made, and a first thread."""
+    return render_template("threads/welcome.html", categories=queries.categories())
 
 
 @bp.get("/c/<slug>")
@@ -151,8 +159,8 @@ def permalink(post_id):
 def post_history(post_id):
     """A post's earlier texts, for those who may read the post."""
     post = queries.get_post(post_id, current_user) or abort(404, "There is no such post.")
-    return render_template("threads/history.html", post=post,
-                           revisions=queries.post_revisions(post))
+    return render_template("threads/history.html", post=post, versions=history.versions(
+        post, queries.post_revisions(post), services.render))
 
 
 @bp.post("/preview")
