@@ -134,8 +134,7 @@ def delete_account(user: User, password: str) -> None:
     user.username = DELETED_NAME
     user.username_key = f"deleted:{user.id}"  # ":" is never in a chosen name
     user.email = None
-    if hasattr(user, "email_confirmed_at"):
-        user.email_confirmed_at = None
+    user.email_confirmed_at = None
     user.password_hash = "!"  # no password hashes to this
     user.bio = user.bio_html = ""
     user.role = "member"

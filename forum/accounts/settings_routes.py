@@ -62,7 +62,7 @@ def require_confirm_form() -> None:
 
 def done(message: str, section: str):
     flash(message, "success")
-    return see_other(url_for("settings.index") + "#" + section)
+    return see_other(url_for("settings.index", _anchor="settings-" + section))
 
 
 @bp.get("")
@@ -159,7 +159,7 @@ def two_factor_setup():
     if current_user.has_two_factor:
         abort(409, "Two-factor login is on already.")
     session["totp_setup"] = twofactor.new_secret()
-    return see_other(url_for("settings.index") + "#two-factor")
+    return see_other(url_for("settings.index", _anchor="settings-two-factor"))
 
 
 @bp.post("/two-factor/enable")
