@@ -55,6 +55,7 @@ class Relationship:
     received: Flow  # from the other to the profile's member
     last_exchange: datetime
     state: str
+    deleted: bool = False  # the other member deleted their account: no profile to link to
 
 
 def relationships(user: User, now: datetime | None = None) -> list[Relationship]:
@@ -78,14 +79,15 @@ def relationships(user: User, now: datetime | None = None) -> list[Relationship]
     last = func.max(flows.c.at, type_=DateTime).label("last")
     rows = db.session.execute(
         select(User.username, User.id, func.sum(flows.c.gave), func.sum(flows.c.given),
-               func.sum(flows.c.got), func.sum(flows.c.received), last)
+               func.sum(flows.c.got), func.sum(flows.c.received), last, User.deleted_at)
         .join(User, User.id == flows.c.other)
-        .group_by(User.id, User.username)
+        .group_by(User.id, User.username, User.deleted_at)
         .order_by(last.desc(), User.username)
     ).all()
     return [Relationship(username, user_id, Flow(int(gave_n), int(given or 0)),
-                         Flow(int(got_n), int(received or 0)), at, state_of(at, now))
-            for username, user_id, gave_n, given, got_n, received, at in rows]
+                         Flow(int(got_n), int(received or 0)), at, state_of(at, now),
+                         deleted is not None)
+            for username, user_id, gave_n, given, got_n, received, at, deleted in rows]
 
 
 @dataclass(frozen=True)
@@ -100,7 +102,7 @@ class Prompt:
 def fading_prompts(found: list[Relationship], now: datetime | None = None) -> list[Prompt]:
     """For one's own profile: fading relationships whose other member recently started a
     thread nobody has answered yet, at most :data:`PROMPT_LIMIT`, newest first (one query)."""
-    fading = {r.user_id: r for r in found if r.state == "fading"}
+    fading = {r.user_id: r for r in found if r.state == "fading" and not r.deleted}
     if not fading:
         return []
     now = now or utcnow()

@@ -156,3 +156,14 @@ def test_the_timeline_costs_a_fixed_number_of_queries(client, login_as, make, pe
     for i in range(10):
         make.reply(make.thread(people.bo, title=f"T{i}"), people.ada, f"R{i}")
     assert cost() == few
+
+
+def test_a_deleted_members_feed_is_gone(client, login_as, make, people):
+    from forum.accounts.services import delete_account
+
+    login_as(people.reader)
+    path = feed_url_from(client.post("/following/feed").get_data(as_text=True)).removeprefix(
+        "http://localhost")
+    assert client.get(path).status_code == 200
+    delete_account(db.session.get(type(people.reader), people.reader.id), "correct horse battery")
+    assert client.get(path).status_code == 404
