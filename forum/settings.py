@@ -37,6 +37,9 @@ DEFAULTS = {
     "POINTS_LINKED": 5,
     "POINTS_PINGBACK": 5,
     "SCORE_HALF_LIFE_DAYS": 90,
+    # Recognition counts only when its giver is trusted (forum/contribution/trust.py);
+    # false: every member's recognition counts (small closed communities).
+    "TRUST_GATE": True,
     "PAGE_CACHE_SECONDS": 60,  # visitors' pages are cached this long at most (0: never)
     # Windowed scores drop aged events at most this often (0: before every read).
     "SCORE_SWEEP_SECONDS": 60,

@@ -13,18 +13,22 @@ user-id order. ``record`` locks only the beneficiary's score row (it serializes 
 checks for that member).
 """
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import OperationalError
 
+from forum.accounts.models import User
 from forum.contribution import rules
 from forum.contribution.models import ContributionEvent, MemberScore
 from forum.extensions import cache, db
 from forum.timeutil import utcnow
 
 SWEEP_LOCK_KEY = 7_318_431  # pg_advisory_xact_lock key: one sweeper at a time
+# Session info key: receivers whom recognition recorded in this transaction makes trusted.
+PENDING_TRUST = "forum.trust.pending"
 
 
 def half_life() -> float:
@@ -50,58 +54,150 @@ def lock_score(user_id: int) -> MemberScore:
     )
 
 
+def lock_scores(user_ids: list[int]) -> dict[int, MemberScore]:
+    """Each member's score row, created if missing and locked, in user-id order."""
+    if len(user_ids) == 1:
+        return {user_ids[0]: lock_score(user_ids[0])}
+    for user_id in user_ids:
+        db.session.execute(_insert_ignore(MemberScore.__table__, user_id=user_id, week=0,
+                                          month=0, year=0, all_time=0, decayed=0.0))
+    found = {}
+    for start in range(0, len(user_ids), 1000):
+        found.update((score.user_id, score) for score in db.session.scalars(
+            select(MemberScore).where(MemberScore.user_id.in_(user_ids[start:start + 1000]))
+            .order_by(MemberScore.user_id).with_for_update()
+            .execution_options(populate_existing=True)))
+    return found
+
+
 def _live_events():
     return select(func.count()).select_from(ContributionEvent).where(
         ContributionEvent.reversed_at.is_(None))
 
 
+@dataclass(frozen=True)
+class Act:
+    """An act worth points: ``kind`` to ``beneficiary_id`` through ``post_id`` (or a link)."""
+
+    kind: str
+    beneficiary_id: int
+    post_id: int | None = None
+    link_id: int | None = None
+
+
+def giver_trusted(actor_id: int) -> bool:
+    """The giver's stored trust, read under a share lock on their member row, so that a trust
+    being given waits for this act to commit (and is then re-counted by it), or this act for
+    the trust (and then counts at once). See forum/contribution/trust.py."""
+    row = db.session.execute(
+        select(User.role, User.trusted_at).where(User.id == actor_id).with_for_update(read=True)
+    ).one_or_none()
+    return row is not None and rules.is_trusted(row.role, row.trusted_at)
+
+
 def record(kind: str, beneficiary_id: int, actor_id: int | None, *, post_id: int | None = None,
-           link_id: int | None = None) -> ContributionEvent | None:
+           link_id: int | None = None, source_host: str | None = None) -> ContributionEvent | None:
     """Record that ``actor_id`` gave ``beneficiary_id`` points of ``kind``; None when it earns none.
 
     Self-given points are never recorded. Capped events are recorded with the points they
-    still earn (possibly 0) and a note, so every point on a profile traces to its event.
+    still earn (possibly 0) and a note, so every point on a profile traces to its event;
+    recognition from a giver not yet trusted is recorded as held (0 points, a note). An
+    external link has no member as actor: ``source_host`` (its site) stands for one.
     """
     if actor_id is not None and actor_id == beneficiary_id:
         return None
+    events = record_acts(actor_id, [Act(kind, beneficiary_id, post_id, link_id)],
+                         source_host=source_host)
+    return events[0] if events else None
+
+
+def record_acts(actor_id: int | None, acts: list[Act], *,
+                source_host: str | None = None) -> list[ContributionEvent]:
+    """Record what one actor gave, each act after the last, in a fixed number of queries.
+
+    The trust gate, the caps and the cascade of trust all apply here and nowhere else: the
+    giver's trust is read once (:func:`giver_trusted`), the score rows are locked in user-id
+    order, the caps counted per beneficiary once and carried forward act by act through the
+    pure :func:`rules.award`. Receivers that this recognition makes trusted are noted in the
+    session for :func:`forum.contribution.trust.enqueue_pending` after the commit.
+    """
+    acts = [act for act in acts if act.beneficiary_id != actor_id]
+    if not acts:
+        return []
+    config = current_app.config
+    gate = bool(config["TRUST_GATE"])
+    needs_trust = actor_id is not None and gate and any(a.kind in rules.RECOGNITION for a in acts)
+    trusted = giver_trusted(actor_id) if needs_trust else True
     now = utcnow()
-    score = lock_score(beneficiary_id)
-    actor_events = 0
+    week_ago = now - timedelta(days=rules.ACTOR_CAP_DAYS)
+    beneficiaries = sorted({act.beneficiary_id for act in acts})
+    scores = lock_scores(beneficiaries)
+    events = ContributionEvent.__table__.c
+    live = (events.reversed_at.is_(None), events.beneficiary_id.in_(beneficiaries))
+    actor_counts: dict[int, int] = defaultdict(int)
     if actor_id is not None:
-        actor_events = db.session.scalar(_live_events().where(
-            ContributionEvent.actor_id == actor_id,
-            ContributionEvent.beneficiary_id == beneficiary_id,
-            ContributionEvent.points > 0,
-            ContributionEvent.created_at > now - timedelta(days=rules.ACTOR_CAP_DAYS)))
-    helpful_today = 0
-    if kind == "helpful":
+        actor_counts.update(db.session.execute(
+            select(events.beneficiary_id, func.count()).where(
+                *live, events.actor_id == actor_id, events.points > 0,
+                events.created_at > week_ago).group_by(events.beneficiary_id)).all())
+    helpful_today: dict[int, int] = defaultdict(int)
+    if any(act.kind == "helpful" for act in acts):
         day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
-        helpful_today = db.session.scalar(
-            select(func.coalesce(func.sum(ContributionEvent.points), 0)).where(
-                ContributionEvent.reversed_at.is_(None),
-                ContributionEvent.beneficiary_id == beneficiary_id,
-                ContributionEvent.kind == "helpful",
-                ContributionEvent.created_at >= day_start))
-    awarded = rules.award(kind, rules.points_for(kind, current_app.config),
-                          actor_events_this_week=actor_events, helpful_points_today=helpful_today)
-    event = ContributionEvent(kind=kind, beneficiary_id=beneficiary_id, actor_id=actor_id,
-                              post_id=post_id, link_id=link_id, points=awarded.points,
-                              note=awarded.note, created_at=now, window_level=len(rules.WINDOWS))
-    db.session.add(event)
-    if awarded.points:
-        score.week += awarded.points
-        score.month += awarded.points
-        score.year += awarded.points
-        score.all_time += awarded.points
-        score.decayed += awarded.points * rules.decay_weight(now, half_life())
+        helpful_today.update(db.session.execute(
+            select(events.beneficiary_id, func.coalesce(func.sum(events.points), 0)).where(
+                *live, events.kind == "helpful", events.created_at >= day_start)
+            .group_by(events.beneficiary_id)).all())
+    source_counts: dict[int | None, int] = defaultdict(int)
+    if source_host is not None:
+        source_counts.update(db.session.execute(
+            select(events.post_id, func.count()).where(
+                events.reversed_at.is_(None), events.source_host == source_host,
+                events.post_id.in_({act.post_id for act in acts}), events.points > 0,
+                events.created_at > now - timedelta(days=rules.SOURCE_CAP_DAYS))
+            .group_by(events.post_id)).all())
+    receivers_trusted = {}
+    if gate and trusted and actor_id is not None:
+        receivers_trusted = {user_id: rules.is_trusted(role, trusted_at) for user_id, role, trusted_at
+                             in db.session.execute(select(User.id, User.role, User.trusted_at)
+                                                   .where(User.id.in_(beneficiaries)))}
+    half = half_life()
+    recorded = []
+    for act in sorted(acts, key=lambda a: (a.beneficiary_id, a.post_id or 0)):
+        held = rules.is_held(act.kind, gate=gate, giver_trusted=trusted)
+        awarded = rules.award(act.kind, rules.points_for(act.kind, config),
+                              actor_events_this_week=actor_counts[act.beneficiary_id],
+                              helpful_points_today=helpful_today[act.beneficiary_id], held=held,
+                              source_events_this_week=source_counts[act.post_id])
+        recorded.append(ContributionEvent(
+            kind=act.kind, beneficiary_id=act.beneficiary_id, actor_id=actor_id,
+            post_id=act.post_id, link_id=act.link_id, points=awarded.points, note=awarded.note,
+            held=held, source_host=source_host, created_at=now, window_level=len(rules.WINDOWS)))
+        if awarded.points:
+            actor_counts[act.beneficiary_id] += 1
+            source_counts[act.post_id] += 1
+            if act.kind == "helpful":
+                helpful_today[act.beneficiary_id] += awarded.points
+            score = scores[act.beneficiary_id]
+            score.week += awarded.points
+            score.month += awarded.points
+            score.year += awarded.points
+            score.all_time += awarded.points
+            score.decayed += awarded.points * rules.decay_weight(now, half)
+        if rules.confers_trust(act.kind, gate=gate, giver_trusted=trusted,
+                               receiver_trusted=receivers_trusted.get(act.beneficiary_id, True)):
+            receivers_trusted[act.beneficiary_id] = True  # once per receiver
+            db.session.info.setdefault(PENDING_TRUST, []).append(
+                (act.beneficiary_id, actor_id, act.kind))
+    db.session.add_all(recorded)
     db.session.flush()
-    return event
+    return recorded
 
 
-def reverse_where(**filters) -> int:
+def reverse_where(note: str | None = None, **filters) -> int:
     """Reverse every live event matching ``filters`` (column=value); returns how many.
 
     E.g. ``reverse_where(kind="helpful", post_id=p, actor_id=a)`` when a mark is taken back.
+    ``note`` says why, where the profile should say more than "reversed".
     """
     conditions = [getattr(ContributionEvent, name) == value for name, value in filters.items()]
     events = db.session.scalars(
@@ -120,6 +216,7 @@ def reverse_where(**filters) -> int:
         change["all_time"] -= event.points
         change["decayed"] -= event.points * rules.decay_weight(event.created_at, half_life())
         event.reversed_at = now
+        event.reversal_note = note
         event.window_level = 0
     db.session.flush()
     _apply(changes)
@@ -128,7 +225,18 @@ def reverse_where(**filters) -> int:
 
 def reverse_actor(actor_id: int) -> int:
     """Reverse every point a member gave (a suspension for abuse)."""
-    return reverse_where(actor_id=actor_id)
+    return reverse_where("the giver was suspended for abuse", actor_id=actor_id)
+
+
+def release_held(actor_id: int) -> int:
+    """Reverse the member's held events (worth 0 points, so no score moves), noting that they
+    are released: the acts that still stand are then recorded again as new events."""
+    events = ContributionEvent.__table__
+    result = db.session.execute(
+        update(events).where(events.c.actor_id == actor_id, events.c.held.is_(True),
+                             events.c.reversed_at.is_(None))
+        .values(reversed_at=utcnow(), reversal_note=rules.RELEASED_NOTE, window_level=0))
+    return result.rowcount
 
 
 def _apply(changes: dict[int, dict[str, float]]) -> None:

@@ -8,6 +8,7 @@ from datetime import datetime, timedelta
 from sqlalchemy import select, update
 
 from forum.accounts.models import User
+from forum.contribution import trust
 from forum.errors import Refused
 from forum.extensions import db
 from forum.moderation.audit import log_action
@@ -206,6 +207,7 @@ def restore_post(post_id: int, moderator: User, reason: str = "") -> Post:
     log_action(moderator, "restore", "post", post.id, reason)
     post_changed.send(post, action="restored")
     db.session.commit()
+    trust.enqueue_pending()
     post_committed.send(post, action="restored")
     return post
 
@@ -286,4 +288,5 @@ def unsuspend_member(member: User, moderator: User, reason: str = "") -> User:
     member.suspended_for_abuse = False
     log_action(moderator, "unsuspend", "user", member.id, reason)
     db.session.commit()
+    trust.enqueue_pending()
     return member
