@@ -4,7 +4,7 @@ from flask import Blueprint, abort, jsonify, request
 from forum.accounts.queries import follow_counts
 from forum.accounts.services import find_user
 from forum.contribution import api as contribution_api
-from forum.contribution.queries import leaderboard, period_named, post_stats, profile_contribution
+from forum.contribution.queries import leaderboard, period_named, post_stats
 from forum.extensions import csrf
 from forum.links.queries import thread_pingbacks
 from forum.threads import queries
@@ -111,8 +111,7 @@ def user(username):
         "role": user.role,
         "followers": followers,
         "following": following,
-        "contribution": contribution_api.contribution_json(
-            profile_contribution(user, page_number())["contribution"]),
+        **contribution_api.user_contribution(user, page_number()),
     })
 
 

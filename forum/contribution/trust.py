@@ -207,7 +207,7 @@ class TrustState:
             return f"Trusted by {self.by or 'a moderator'}, a moderator: their recognition counts."
         what = {"helpful": "marked one of their posts helpful", "accepted": "accepted their reply",
                 "shared": "shared one of their posts"}.get(self.via or "", "recognized them")
-        return (f"Trusted since {self.by or 'a trusted member'}, who is trusted, {what}: "
+        return (f"Trusted: {self.by or 'a trusted member'}, who is trusted, {what}; "
                 "their recognition counts.")
 
 

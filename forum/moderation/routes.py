@@ -3,11 +3,12 @@ from flask import Blueprint, abort, flash, render_template, request, url_for
 from flask_login import current_user, login_required
 
 from forum.accounts.services import find_user
+from forum.contribution import trust as trust_service
 from forum.errors import Refused
 from forum.extensions import db
 from forum.forms import ConfirmForm
 from forum.moderation import queries, services
-from forum.moderation.forms import FlagForm, ReasonForm, SuspendForm
+from forum.moderation.forms import FlagForm, ReasonForm, SuspendForm, TrustForm
 from forum.threads import queries as thread_queries
 from forum.threads.routes import post_url, render_thread, thread_url
 from forum.web import first_error, is_safe_next, page_number, see_other
@@ -184,6 +185,27 @@ def unsuspend(username):
             member = find_user(username) or abort(404, "There is no such member.")
     return render_template("moderation/suspend.html", member=member, form=SuspendForm(),
                            error=error), status
+
+
+@bp.post("/u/<username>/trust")
+@login_required
+def trust(username):
+    """A moderator trusts a member (their held recognition is re-counted), or stops."""
+    require_moderator("trust members")
+    member = find_user(username) or abort(404, "There is no such member.")
+    form = TrustForm()
+    if error := submitted(form):
+        abort(400, error)
+    state = {"on": True, "off": False}.get(form.state.data or "")
+    try:
+        member = trust_service.set_trust(member, current_user, state)
+    except Refused as refused:
+        db.session.rollback()
+        abort(refused.status, refused.message)
+    flash(f"{member.username} is trusted: their marks, accepts and shares count, and what they "
+          "gave before is being counted now." if member.trusted_at else
+          f"{member.username} is no longer trusted: what they give from now on is held.")
+    return back_to(url_for("accounts.profile", username=member.username))
 
 
 # The queue and the log.
