@@ -71,8 +71,9 @@ def can_trust(moderator, member: User) -> bool:
                 and moderator.id != member.id and not member.is_moderator)
 
 
-def set_trust(member: User, moderator, state: bool | None = None) -> User:
-    """Trust a member, or stop trusting them (``state`` None: toggle). Audited.
+def set_trust(member: User, moderator, state: bool | None = None) -> bool:
+    """Trust a member, or stop trusting them (``state`` None: toggle); whether they are now
+    trusted. Audited when it changes anything.
 
     Trusting re-counts their held recognition in a background job (:func:`spread_trust`).
     Stopping holds what they give from now on; what already counted stays counted (a
@@ -87,16 +88,17 @@ def set_trust(member: User, moderator, state: bool | None = None) -> User:
     wanted = not trusted if state is None else state
     if wanted == trusted:
         db.session.rollback()
-        return member
+        return trusted
     if wanted:
         member.trusted_at, member.trusted_by_id, member.trusted_via = utcnow(), moderator.id, "moderator"
     else:
         member.trusted_at = member.trusted_by_id = member.trusted_via = None
-    log_action(moderator, "trust" if wanted else "untrust", "user", member.id)
+    member_id = member.id
+    log_action(moderator, "trust" if wanted else "untrust", "user", member_id)
     db.session.commit()
     if wanted:
-        recount_later(member.id)
-    return member
+        recount_later(member_id)
+    return wanted
 
 
 def recount_later(member_id: int) -> None:

@@ -1,6 +1,6 @@
 from flask_wtf import FlaskForm
-from wtforms import BooleanField, SelectField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms import BooleanField, StringField, TextAreaField
+from wtforms.validators import AnyOf, DataRequired, Length, Optional
 
 REASON_LENGTH = Length(max=500, message="A reason holds at most 500 characters.")
 
@@ -27,5 +27,5 @@ class TrustForm(FlaskForm):
     """``POST /u/<name>/trust``: without ``state`` it toggles; the profile's button sends the
     state it means, so two moderators pressing "Trust" at once leave the member trusted."""
 
-    state = SelectField(choices=[("", "toggle"), ("on", "trust"), ("off", "stop trusting")],
-                        default="", validate_choice=True)
+    state = StringField(default="", validators=[
+        AnyOf(("", "on", "off"), message="state is on, off, or left out to toggle.")])

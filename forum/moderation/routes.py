@@ -197,15 +197,16 @@ def trust(username):
     if error := submitted(form):
         abort(400, error)
     state = {"on": True, "off": False}.get(form.state.data or "")
+    name = member.username
     try:
-        member = trust_service.set_trust(member, current_user, state)
+        trusted = trust_service.set_trust(member, current_user, state)
     except Refused as refused:
         db.session.rollback()
         abort(refused.status, refused.message)
-    flash(f"{member.username} is trusted: their marks, accepts and shares count, and what they "
-          "gave before is being counted now." if member.trusted_at else
-          f"{member.username} is no longer trusted: what they give from now on is held.")
-    return back_to(url_for("accounts.profile", username=member.username))
+    flash(f"{name} is trusted: their marks, accepts and shares count, and what they gave "
+          "before is being counted now." if trusted else
+          f"{name} is no longer trusted: what they give from now on is held.")
+    return back_to(url_for("accounts.profile", username=name))
 
 
 # The queue and the log.
