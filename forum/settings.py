@@ -43,6 +43,19 @@ DEFAULTS = {
     "PAGE_CACHE_SECONDS": 60,  # visitors' pages are cached this long at most (0: never)
     # Windowed scores drop aged events at most this often (0: before every read).
     "SCORE_SWEEP_SECONDS": 60,
+    # Mail (forum/mail.py): Flask-Mail over SMTP when MAIL_SERVER is set, else .eml files in
+    # instance/mail/. FORUM_MAIL_* in the environment are Flask-Mail's MAIL_* settings.
+    "MAIL_SERVER": None,
+    "MAIL_PORT": 25,
+    "MAIL_USE_TLS": False,
+    "MAIL_USE_SSL": False,
+    "MAIL_USERNAME": None,
+    "MAIL_PASSWORD": None,
+    "MAIL_DEFAULT_SENDER": None,
+    "MAIL_FOLDER": None,  # None: instance/mail/ (the .eml files, and failed/ for undelivered mail)  # None: "<site name> <noreply@<host of BASE_URL>>"
+    "MAIL_SUPPRESS_SEND": False,  # Flask-Mail would suppress sending whenever TESTING is on
+    "MAIL_RETRY_DELAYS": "30,120,600,3600,21600",  # seconds between tries while SMTP fails
+    "MAIL_DELAY_SECONDS": 600,  # a notification still unread this long is mailed
     "AUTO_MIGRATE": None,  # None: migrate on start-up only for the embedded SQLite default
 }
 

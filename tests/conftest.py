@@ -6,9 +6,12 @@ get a database of their own per test session (created on the server named by
 ``FORUM_TEST_POSTGRES_URL``, dropped at the end) and start each test from empty tables.
 """
 import os
+import socket
 import threading
 import uuid
 from contextlib import contextmanager
+from email import message_from_bytes
+from email import policy as email_policy
 
 import pytest
 from hypothesis import settings as hypothesis_settings
@@ -100,6 +103,7 @@ def test_config(db_backend, tmp_path, request) -> dict:
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # tests make many members; keep it cheap
         "SCORE_SWEEP_SECONDS": 0,
         "SERVER_NAME": None,
+        "MAIL_FOLDER": str(tmp_path / "mail"),  # .eml files stay out of the source tree
     }
 
 
@@ -286,3 +290,61 @@ def redis_settings():
     if keys:
         connection.delete(*keys)
     connection.close()
+
+
+class SMTPServer:
+    """A real SMTP server (aiosmtpd) on 127.0.0.1 that keeps what it receives.
+
+    ``settings`` go to ``app_factory(**smtp_server.settings)``; ``messages`` are the received
+    messages parsed by Python's ``email`` parser (``email.message.EmailMessage``);
+    ``wait_for(n)`` blocks until ``n`` have arrived; ``fail_next(n)`` answers the next ``n``
+    messages with a temporary failure (451), as a server in trouble does.
+    """
+
+    def __init__(self):
+        self.messages: list = []
+        self.envelopes: list = []
+        self.failures_left = 0
+        self.condition = threading.Condition()
+
+    async def handle_DATA(self, server, session, envelope):
+        with self.condition:
+            if self.failures_left:
+                self.failures_left -= 1
+                return "451 4.3.0 Try again later"
+            self.envelopes.append(envelope)
+            self.messages.append(message_from_bytes(envelope.original_content or envelope.content,
+                                                    policy=email_policy.default))
+            self.condition.notify_all()
+        return "250 OK"
+
+    def fail_next(self, count: int) -> None:
+        with self.condition:
+            self.failures_left = count
+
+    def wait_for(self, count: int, timeout: float = 15) -> list:
+        """The first ``count`` messages, once they have arrived (fails after ``timeout``)."""
+        with self.condition:
+            arrived = self.condition.wait_for(lambda: len(self.messages) >= count, timeout)
+            assert arrived, f"{len(self.messages)} of {count} messages arrived in {timeout} s"
+            return self.messages[:count]
+
+
+def free_port() -> int:
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+@pytest.fixture
+def smtp_server():
+    """A real SMTP server on loopback for this test (see :class:`SMTPServer`)."""
+    from aiosmtpd.controller import Controller
+
+    handler = SMTPServer()
+    controller = Controller(handler, hostname="127.0.0.1", port=free_port())
+    controller.start()
+    handler.settings = {"MAIL_SERVER": "127.0.0.1", "MAIL_PORT": controller.port,
+                        "MAIL_DEFAULT_SENDER": "Forum <forum@example.org>"}
+    yield handler
+    controller.stop()

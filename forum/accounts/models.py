@@ -18,6 +18,8 @@ class User(UserMixin, db.Model):
     # Lower-cased username: "Ada" and "ada" are one member.
     username_key: Mapped[str] = mapped_column(String(32), unique=True)
     email: Mapped[str] = mapped_column(String(254), unique=True)
+    # When the member proved they read ``email`` (/verify/<token>); no notification mail before.
+    email_confirmed_at: Mapped[datetime | None]
     password_hash: Mapped[str] = mapped_column(String(256))
     role: Mapped[str] = mapped_column(String(16), default="member")
     bio: Mapped[str] = mapped_column(Text, default="")

@@ -1,13 +1,13 @@
 """Trust: members' trusted state, held ledger events, the source site of incoming links
 
 Revision ID: trust_1
-Revises: 0001
+Revises: notify_1_email_confirmed
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "trust_1"
-down_revision = "0001"
+down_revision = "notify_1_email_confirmed"
 branch_labels = None
 depends_on = None
 

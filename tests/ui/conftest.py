@@ -22,7 +22,9 @@ CHROMIUM = os.environ.get("FORUM_TEST_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run",
                  "--disable-dev-shm-usage", "--font-render-hinting=none"]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+# Screenshots go to a temporary folder; FORUM_SCREENSHOTS=docs/screenshots (or any folder)
+# keeps them, which is how the README's pictures are renewed.
+SCREENSHOTS_SETTING = os.environ.get("FORUM_SCREENSHOTS")
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 
@@ -126,17 +128,26 @@ def page(browser):
     return browser.new_page()
 
 
+@pytest.fixture(scope="session")
+def screenshots_dir(tmp_path_factory) -> Path:
+    if SCREENSHOTS_SETTING:
+        folder = Path(SCREENSHOTS_SETTING).resolve()
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder
+    return tmp_path_factory.mktemp("screenshots")
+
+
 @pytest.fixture
-def screenshot():
-    """``screenshot(page, "thread")``: full-page PNGs at phone and desktop widths in docs/screenshots."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+def screenshot(screenshots_dir):
+    """``screenshot(page, "thread")``: full-page PNGs at phone and desktop widths, in a temporary
+    folder or in ``FORUM_SCREENSHOTS``."""
 
     def take(page, name: str):
         original = page.viewport_size
         for label, size in (("phone", PHONE), ("desktop", DESKTOP)):
             page.set_viewport_size(size)
             page.wait_for_timeout(50)
-            page.screenshot(path=str(SCREENSHOTS / f"{name}-{label}-{size['width']}.png"),
+            page.screenshot(path=str(screenshots_dir / f"{name}-{label}-{size['width']}.png"),
                             full_page=True, animations="disabled", caret="hide")
         page.set_viewport_size(original)
 
