@@ -17,6 +17,12 @@ from forum.web import first_error, page_number, see_other
 bp = Blueprint("threads", __name__)
 
 
+@bp.app_context_processor
+def thread_rules():
+    """Who may delete, so the thread page shows the button only to those allowed."""
+    return {"can_delete": services.can_delete}
+
+
 def thread_url(thread, page: int = 1, anchor: str | None = None) -> str:
     values = {"thread_id": thread.id, "slug": thread.slug, "_anchor": anchor}
     if page > 1:

@@ -188,11 +188,45 @@ def edit_post(post: Post, editor: User, body: str, from_version: int) -> Post:
     return post
 
 
+def others_replied(thread_id: int, author_id: int) -> bool:
+    """Whether anyone but the thread's author has a reply in it (not deleted)."""
+    return db.session.scalar(select(Post.id).where(
+        Post.thread_id == thread_id, Post.position > 1, Post.author_id != author_id,
+        Post.deleted_at.is_(None)).limit(1)) is not None
+
+
+def can_delete(user, post: Post) -> bool:
+    """Who may delete a post (deleting the opening post deletes the thread).
+
+    Moderators delete any post. An author deletes their own replies, and their opening post
+    only while nobody else has replied: what others earned in a thread stays theirs, and
+    after the first reply by someone else only a moderator deletes the thread. A suspended
+    member deletes nothing, so a suspension cannot be used to erase anything either.
+    """
+    if not user.is_authenticated:
+        return False
+    if user.is_moderator:
+        return True
+    if user.id != post.author_id or user.is_suspended:
+        return False
+    return not post.is_opening or not others_replied(post.thread_id, user.id)
+
+
 def delete_post(post: Post, actor: User) -> Thread:
-    """Delete a post; deleting the opening post deletes the whole thread."""
+    """Delete a post; deleting the opening post deletes the whole thread.
+
+    The rule (:func:`can_delete`) is checked with the thread locked, so a reply racing an
+    author's delete either lands first (and the delete is refused) or finds no thread.
+    """
     if not can_edit(actor, post):
         raise Refused("Only the author or a moderator can delete this post.", 403)
     thread = lock_thread(post.thread_id)
+    if not can_delete(actor, post):
+        db.session.rollback()
+        if actor.is_suspended:
+            raise Refused("Your account is suspended, so you cannot delete posts.", 403)
+        raise Refused("Others have replied, so the thread is theirs too: only a moderator can "
+                      "delete it now. You can edit your opening post instead.", 403)
     now = utcnow()
     post.deleted_at = now
     if post.is_opening:
