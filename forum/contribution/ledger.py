@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, select, text, update
+from sqlalchemy import bindparam, func, insert, select, text, update
 from sqlalchemy.exc import OperationalError
 
 from forum.accounts.models import User
@@ -35,39 +35,33 @@ def half_life() -> float:
     return float(current_app.config["SCORE_HALF_LIFE_DAYS"])
 
 
-def _insert_ignore(table, **values):
+def _insert_ignore(table):
     dialect = db.session.get_bind().dialect.name
     if dialect == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    return insert(table).values(**values).on_conflict_do_nothing()
+    return insert(table).on_conflict_do_nothing()
 
 
 def lock_score(user_id: int) -> MemberScore:
     """The member's score row, created if missing and locked for this transaction."""
-    db.session.execute(_insert_ignore(MemberScore.__table__, user_id=user_id, week=0, month=0,
-                                      year=0, all_time=0, decayed=0.0))
-    return db.session.scalar(
-        select(MemberScore).where(MemberScore.user_id == user_id)
-        .with_for_update().execution_options(populate_existing=True)
-    )
+    lock_scores([user_id])
+    return db.session.scalar(select(MemberScore).where(MemberScore.user_id == user_id)
+                             .execution_options(populate_existing=True))
 
 
-def lock_scores(user_ids: list[int]) -> dict[int, MemberScore]:
+def lock_scores(user_ids: list[int]) -> None:
     """Each member's score row, created if missing and locked, in user-id order."""
-    if len(user_ids) == 1:
-        return {user_ids[0]: lock_score(user_ids[0])}
-    for user_id in user_ids:
-        db.session.execute(_insert_ignore(MemberScore.__table__, user_id=user_id, week=0,
-                                          month=0, year=0, all_time=0, decayed=0.0))
-    found = {}
+    user_ids = sorted(set(user_ids))
+    table = MemberScore.__table__
     for start in range(0, len(user_ids), 1000):
-        found.update((score.user_id, score) for score in db.session.scalars(
-            select(MemberScore).where(MemberScore.user_id.in_(user_ids[start:start + 1000]))
-            .order_by(MemberScore.user_id).with_for_update()
-            .execution_options(populate_existing=True)))
-    return found
+        chunk = user_ids[start:start + 1000]
+        db.session.execute(_insert_ignore(table), [
+            {"user_id": user_id, "week": 0, "month": 0, "year": 0, "all_time": 0, "decayed": 0.0}
+            for user_id in chunk])
+        db.session.execute(select(table.c.user_id).where(table.c.user_id.in_(chunk))
+                           .order_by(table.c.user_id).with_for_update())
 
 
 def _live_events():
@@ -104,16 +98,26 @@ def record(kind: str, beneficiary_id: int, actor_id: int | None, *, post_id: int
     recognition from a giver not yet trusted is recorded as held (0 points, a note). An
     external link has no member as actor: ``source_host`` (its site) stands for one.
     """
-    if actor_id is not None and actor_id == beneficiary_id:
+    rows = _priced(actor_id, [Act(kind, beneficiary_id, post_id, link_id)], source_host)
+    if not rows:
         return None
-    events = record_acts(actor_id, [Act(kind, beneficiary_id, post_id, link_id)],
-                         source_host=source_host)
-    return events[0] if events else None
+    event = ContributionEvent(**rows[0])
+    db.session.add(event)
+    db.session.flush()
+    return event
 
 
 def record_acts(actor_id: int | None, acts: list[Act], *,
-                source_host: str | None = None) -> list[ContributionEvent]:
-    """Record what one actor gave, each act after the last, in a fixed number of queries.
+                source_host: str | None = None) -> int:
+    """Record what one actor gave, in bulk (a fixed number of statements); returns how many."""
+    rows = _priced(actor_id, acts, source_host)
+    for start in range(0, len(rows), 5000):
+        db.session.execute(insert(ContributionEvent.__table__), rows[start:start + 5000])
+    return len(rows)
+
+
+def _priced(actor_id: int | None, acts: list[Act], source_host: str | None) -> list[dict]:
+    """The events for what one actor gave, each act after the last; their scores are added.
 
     The trust gate, the caps and the cascade of trust all apply here and nowhere else: the
     giver's trust is read once (:func:`giver_trusted`), the score rows are locked in user-id
@@ -131,7 +135,7 @@ def record_acts(actor_id: int | None, acts: list[Act], *,
     now = utcnow()
     week_ago = now - timedelta(days=rules.ACTOR_CAP_DAYS)
     beneficiaries = sorted({act.beneficiary_id for act in acts})
-    scores = lock_scores(beneficiaries)
+    lock_scores(beneficiaries)
     events = ContributionEvent.__table__.c
     live = (events.reversed_at.is_(None), events.beneficiary_id.in_(beneficiaries))
     actor_counts: dict[int, int] = defaultdict(int)
@@ -160,37 +164,36 @@ def record_acts(actor_id: int | None, acts: list[Act], *,
         receivers_trusted = {user_id: rules.is_trusted(role, trusted_at) for user_id, role, trusted_at
                              in db.session.execute(select(User.id, User.role, User.trusted_at)
                                                    .where(User.id.in_(beneficiaries)))}
-    half = half_life()
-    recorded = []
+    weight = rules.decay_weight(now, half_life())
+    changes: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    rows = []
     for act in sorted(acts, key=lambda a: (a.beneficiary_id, a.post_id or 0)):
         held = rules.is_held(act.kind, gate=gate, giver_trusted=trusted)
         awarded = rules.award(act.kind, rules.points_for(act.kind, config),
                               actor_events_this_week=actor_counts[act.beneficiary_id],
                               helpful_points_today=helpful_today[act.beneficiary_id], held=held,
                               source_events_this_week=source_counts[act.post_id])
-        recorded.append(ContributionEvent(
-            kind=act.kind, beneficiary_id=act.beneficiary_id, actor_id=actor_id,
-            post_id=act.post_id, link_id=act.link_id, points=awarded.points, note=awarded.note,
-            held=held, source_host=source_host, created_at=now, window_level=len(rules.WINDOWS)))
+        rows.append({"kind": act.kind, "beneficiary_id": act.beneficiary_id, "actor_id": actor_id,
+                     "post_id": act.post_id, "link_id": act.link_id, "points": awarded.points,
+                     "note": awarded.note, "held": held, "source_host": source_host,
+                     "created_at": now, "reversed_at": None, "reversal_note": None,
+                     "window_level": len(rules.WINDOWS)})
         if awarded.points:
             actor_counts[act.beneficiary_id] += 1
             source_counts[act.post_id] += 1
             if act.kind == "helpful":
                 helpful_today[act.beneficiary_id] += awarded.points
-            score = scores[act.beneficiary_id]
-            score.week += awarded.points
-            score.month += awarded.points
-            score.year += awarded.points
-            score.all_time += awarded.points
-            score.decayed += awarded.points * rules.decay_weight(now, half)
+            change = changes[act.beneficiary_id]
+            for window in ("week", "month", "year", "all_time"):
+                change[window] += awarded.points
+            change["decayed"] += awarded.points * weight
         if rules.confers_trust(act.kind, gate=gate, giver_trusted=trusted,
                                receiver_trusted=receivers_trusted.get(act.beneficiary_id, True)):
             receivers_trusted[act.beneficiary_id] = True  # once per receiver
             db.session.info.setdefault(PENDING_TRUST, []).append(
                 (act.beneficiary_id, actor_id, act.kind))
-    db.session.add_all(recorded)
-    db.session.flush()
-    return recorded
+    _apply(changes)
+    return rows
 
 
 def reverse_where(note: str | None = None, **filters) -> int:
@@ -239,13 +242,24 @@ def release_held(actor_id: int) -> int:
     return result.rowcount
 
 
+SCORE_COLUMNS = ("week", "month", "year", "all_time", "decayed")
+
+
 def _apply(changes: dict[int, dict[str, float]]) -> None:
-    """Add each member's score changes, in user-id order (the lock order)."""
+    """Add each member's score changes, in user-id order (the lock order): one executemany."""
     table = MemberScore.__table__
-    for user_id in sorted(changes):
-        deltas = {name: table.c[name] + amount for name, amount in changes[user_id].items() if amount}
-        if deltas:
-            db.session.execute(update(table).where(table.c.user_id == user_id).values(**deltas))
+    def amount(name: str, value: float):
+        return float(value) if name == "decayed" else int(round(value))
+
+    params = [{"b_user": user_id, **{f"b_{name}": amount(name, changes[user_id].get(name, 0))
+                                     for name in SCORE_COLUMNS}}
+              for user_id in sorted(changes) if any(changes[user_id].values())]
+    if params:
+        db.session.execute(
+            update(table).where(table.c.user_id == bindparam("b_user"))
+            .values({name: table.c[name] + bindparam(f"b_{name}", type_=table.c[name].type)
+                     for name in SCORE_COLUMNS}),
+            params)
 
 
 def sweep(now: datetime | None = None) -> int:
@@ -321,6 +335,5 @@ def recompute_scores(now: datetime | None = None) -> None:
             total[window] += points
         total["all_time"] += points
         total["decayed"] += points * rules.decay_weight(created_at, half_life())
-    for user_id in sorted(totals):
-        lock_score(user_id)
+    lock_scores(sorted(totals))
     _apply(totals)

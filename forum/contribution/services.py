@@ -203,7 +203,6 @@ def restore_given(member: User) -> int:
         select(ContributionEvent.post_id).where(
             ContributionEvent.kind == "accepted", live,
             ContributionEvent.post_id.in_([p for k, p, _a in acts if k == "accepted"])))}
-    recorded = ledger.record_acts(member.id, [
+    return ledger.record_acts(member.id, [
         ledger.Act(kind, author_id, post_id) for kind, post_id, author_id in acts
         if (kind, post_id) not in standing])
-    return len(recorded)

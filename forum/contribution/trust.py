@@ -104,43 +104,64 @@ def set_trust(member: User, moderator, state: bool | None = None) -> bool:
 def recount_later(member_id: int) -> None:
     """After the commit that made a member trusted: re-count their held recognition in a job,
     if they have any (read after that commit, so an act that raced the trust is seen)."""
-    if has_held(member_id):
+    if with_held([member_id]):
         jobs.enqueue(spread_trust, member_id, retry_delays=JOB_RETRIES)
-
-
-def has_held(member_id: int) -> bool:
-    events = ContributionEvent.__table__.c
-    found = db.session.scalar(select(events.id).where(
-        events.actor_id == member_id, events.held.is_(True), events.reversed_at.is_(None)).limit(1))
-    db.session.commit()
-    return found is not None
 
 
 def enqueue_pending() -> None:
     """After a commit that recorded recognition: make its receivers trusted (one short write
-    each), and re-count in a job what those receivers had held."""
+    per giver and kind), and re-count in a job what those receivers had held."""
+    made = trust_pending()
+    for member_id in sorted(with_held(made)) if made else ():
+        jobs.enqueue(spread_trust, member_id, retry_delays=JOB_RETRIES)
+
+
+def trust_pending() -> list[int]:
+    """Make trusted the receivers noted by ``ledger.record_acts`` in this session; commits.
+    Returns those it made trusted (each exactly once, whoever else is trying)."""
+    batches: dict[tuple[int, str], list[int]] = {}
     for receiver_id, giver_id, kind in db.session.info.pop(ledger.PENDING_TRUST, []):
-        if trust_for_recognition(receiver_id, giver_id, kind):
-            recount_later(receiver_id)
+        batches.setdefault((giver_id, kind), []).append(receiver_id)
+    made = []
+    for (giver_id, kind), receiver_ids in batches.items():
+        made += trust_for_recognition(giver_id, kind, receiver_ids)
+    return made
 
 
-def trust_for_recognition(receiver_id: int, giver_id: int, kind: str) -> bool:
-    """Make ``receiver_id`` trusted because ``giver_id``'s ``kind`` counts for them; commits.
+def trust_for_recognition(giver_id: int, kind: str, receiver_ids: list[int]) -> list[int]:
+    """Make trusted the receivers whom ``giver_id``'s ``kind`` now counts for; commits.
 
-    True only for the one call that turns them trusted: the UPDATE is conditional, and the
-    recognition must still stand (a mark taken back meanwhile trusts nobody).
+    The UPDATE is conditional (still untrusted, a member, and the recognition still stands:
+    a mark taken back meanwhile trusts nobody), so each member is made trusted once. Returns
+    those it made trusted.
     """
+    users = User.__table__.c
     events = ContributionEvent.__table__.c
-    standing = exists().where(events.actor_id == giver_id, events.beneficiary_id == receiver_id,
+    standing = exists().where(events.actor_id == giver_id, events.beneficiary_id == users.id,
                               events.kind == kind, events.held.is_(False),
                               events.reversed_at.is_(None))
-    result = db.session.execute(
-        update(User.__table__)
-        .where(User.__table__.c.id == receiver_id, User.__table__.c.trusted_at.is_(None),
-               User.__table__.c.role == "member", standing)
-        .values(trusted_at=utcnow(), trusted_by_id=giver_id, trusted_via=kind))
+    made = []
+    for start in range(0, len(receiver_ids), 1000):
+        made += db.session.scalars(
+            update(User.__table__)
+            .where(users.id.in_(receiver_ids[start:start + 1000]), users.trusted_at.is_(None),
+                   users.role == "member", standing)
+            .values(trusted_at=utcnow(), trusted_by_id=giver_id, trusted_via=kind)
+            .returning(users.id)).all()
     db.session.commit()
-    return bool(result.rowcount)
+    return made
+
+
+def with_held(member_ids: list[int]) -> set[int]:
+    """Those of ``member_ids`` who gave recognition that is still held."""
+    events = ContributionEvent.__table__.c
+    found = set()
+    for start in range(0, len(member_ids), 1000):
+        found |= set(db.session.scalars(select(events.actor_id).distinct().where(
+            events.actor_id.in_(member_ids[start:start + 1000]), events.held.is_(True),
+            events.reversed_at.is_(None))))
+    db.session.commit()
+    return found
 
 
 def release(member_id: int) -> int:
@@ -174,12 +195,10 @@ def spread_trust(member_id: int) -> list[int]:
     made = []
     walk = deque([member_id])
     while walk:
-        giver_id = walk.popleft()
-        release(giver_id)
-        for receiver_id, _giver, kind in db.session.info.pop(ledger.PENDING_TRUST, []):
-            if trust_for_recognition(receiver_id, giver_id, kind):
-                made.append(receiver_id)
-                walk.append(receiver_id)
+        release(walk.popleft())
+        newly = trust_pending()
+        made += newly
+        walk.extend(sorted(with_held(newly)))  # nothing held, nothing to release
     return made
 
 
