@@ -57,6 +57,9 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     from forum.moderation import limits
 
     limits.init_app(app)
+    from forum import reading
+
+    reading.init_app(app)
 
     from forum import cli
 

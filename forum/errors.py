@@ -6,6 +6,8 @@ from flask import Flask, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from forum.extensions import db
+
 log = logging.getLogger(__name__)
 
 class Refused(Exception):
@@ -85,6 +87,12 @@ def init_app(app: Flask) -> None:
             if name in ("Allow", "Retry-After"):
                 response.headers[name] = value
         return response
+
+    @app.errorhandler(Refused)
+    def refused(error: Refused):
+        # A route that lets a service's refusal through still answers with its status.
+        db.session.rollback()
+        return error_response(error.status, error.message)
 
     @app.errorhandler(UnicodeDecodeError)
     def bad_encoding(error):

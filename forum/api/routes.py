@@ -7,6 +7,8 @@ from forum.contribution import api as contribution_api
 from forum.contribution.queries import leaderboard, period_named, post_stats
 from forum.extensions import csrf
 from forum.links.queries import thread_pingbacks
+from forum.reading.api import relationships_json
+from forum.reading.relationships import relationships
 from forum.threads import queries
 from forum.timeutil import as_utc
 from forum.web import absolute_url, page_number
@@ -112,6 +114,7 @@ def user(username):
         "followers": followers,
         "following": following,
         **contribution_api.user_contribution(user, page_number()),
+        "relationships": relationships_json(relationships(user)),
     })
 
 

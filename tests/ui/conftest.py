@@ -205,3 +205,19 @@ def page_without_js(chromium, live_server):
     context.set_default_timeout(10_000)
     yield context.new_page()
     context.close()
+
+
+@pytest.fixture
+def look(request):
+    """``look(page, "name")``: with ``FORUM_UI_LOOK=/some/tmp/dir`` set, a full-page PNG there to
+    look at by eye (never into the repository); otherwise nothing."""
+    folder = os.environ.get("FORUM_UI_LOOK")
+
+    def take(page, name: str):
+        if folder:
+            Path(folder).mkdir(parents=True, exist_ok=True)
+            width = page.viewport_size["width"] if page.viewport_size else 0
+            page.screenshot(path=str(Path(folder) / f"{request.node.name}-{name}-{width}.png"),
+                            full_page=True, animations="disabled", caret="hide")
+
+    return take
