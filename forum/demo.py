@@ -16,6 +16,7 @@ PASSWORD = "demo-password"
 MEMBERS = [
     ("ada", "moderator"), ("grace", "member"), ("linus", "member"), ("margaret", "member"),
     ("tim", "member"), ("radia", "member"), ("ward", "member"), ("barbara", "member"),
+    ("quinn", "member"),  # the newcomer: their marks are held (forum/demo_recognition.py)
 ]
 
 CATEGORIES = [
@@ -47,7 +48,8 @@ THREADS = [
      "Should someone who was helpful five years ago still top the leaderboard today?",
      [("margaret", "Use a half-life. With 90 days, a point earned today is worth half in three months, "
                    "so standing has to be maintained.\n\n```python\nweight = 0.5 ** (age_days / 90)\n```"),
-      ("ward", "Keep the all-time score visible beside it, though. History still counts for something.")],
+      ("ward", "Keep the all-time score visible beside it, though. History still counts for something."),
+      ("quinn", "New here. Could the half-life differ per category? Help threads age slower than news.")],
      5),
     ("community", "tim", "Pingbacks are the best part of old blogs", "linking",
      "Seeing \"Pingback: ...\" under a post told you the conversation continued somewhere else. "

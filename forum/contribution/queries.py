@@ -11,7 +11,7 @@ from sqlalchemy.orm import aliased
 
 from forum.accounts.models import User
 from forum.contribution import ledger, rules
-from forum.contribution.trust import trust_state
+from forum.contribution.trust import trust_columns, trust_state
 from forum.contribution.models import ContributionEvent, HelpfulMark, MemberScore, Share
 from forum.extensions import cache, db
 from forum.threads.models import Post, Thread
@@ -283,7 +283,7 @@ def _ranks(score: MemberScore | None) -> dict:
 
 def profile_contribution(user: User, page: int = 1, now=None,
                          per_page: int = EVENTS_PER_PAGE) -> dict:
-    """Everything a profile shows about a member's score, in at most eleven queries: scores and ranks
+    """Everything a profile shows about a member's score, in at most ten queries: scores and ranks
     per window, current standing, points by kind, what they gave, helpful marks both ways,
     one page of their ledger (held, capped, released and reversed entries included, with the
     reason), the recognition they gave that is still held, and their trust, so a member can
@@ -316,9 +316,11 @@ def profile_contribution(user: User, page: int = 1, now=None,
         .where(HelpfulMark.user_id == user.id, Post.deleted_at.is_(None))
         .order_by(HelpfulMark.created_at.desc(), HelpfulMark.id.desc()).limit(RECENT_MARKS)
     ).all()
-    events_total = db.session.scalar(
+    events_total, *found = db.session.execute(select(
         select(func.count()).select_from(ContributionEvent)
-        .where(ContributionEvent.beneficiary_id == user.id))
+        .where(ContributionEvent.beneficiary_id == user.id).scalar_subquery(),
+        *trust_columns(user))).one()
+    trust = trust_state(user, tuple(found))
     actor = aliased(User)
     events = [
         EventRow(e.id, e.kind, KIND_LABELS.get(e.kind, e.kind), e.points, e.note, e.created_at,
@@ -334,7 +336,6 @@ def profile_contribution(user: User, page: int = 1, now=None,
             .offset((page - 1) * per_page).limit(per_page)
         )
     ]
-    trust = trust_state(user)
     receiver = aliased(User)
     held_given = [] if not trust.held_given else [
         EventRow(e.id, e.kind, KIND_LABELS.get(e.kind, e.kind), e.points, e.note, e.created_at,

@@ -232,15 +232,23 @@ class TrustState:
                 "their recognition counts.")
 
 
-def trust_state(user: User) -> TrustState:
-    """The member's trust and their held events: two queries."""
+def trust_columns(user: User) -> tuple:
+    """Who made the member trusted, and their held recognition given and received: scalar
+    subqueries, so a page reads them in a query it makes anyway."""
     events = ContributionEvent.__table__.c
     waiting = (events.held.is_(True), events.reversed_at.is_(None))
-    by, held_given, held_received = db.session.execute(select(
+    return (
         select(User.username).where(User.id == user.trusted_by_id).scalar_subquery(),
         select(func.count()).where(*waiting, events.actor_id == user.id).scalar_subquery(),
         select(func.count()).where(*waiting, events.beneficiary_id == user.id).scalar_subquery(),
-    )).one()
+    )
+
+
+def trust_state(user: User, found: tuple | None = None) -> TrustState:
+    """The member's trust and their held events: one query, or none given what
+    :func:`trust_columns` found."""
+    by, held_given, held_received = found or db.session.execute(
+        select(*trust_columns(user))).one()
     via = "role" if user.is_moderator else user.trusted_via
     return TrustState(gate_on(), user.is_trusted, user.trusted_at, via, by, held_given,
                       held_received)
