@@ -57,8 +57,9 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     from forum.moderation import limits
 
     limits.init_app(app)
-    from forum import reading
+    from forum import accounts, reading
 
+    accounts.init_app(app)
     reading.init_app(app)
 
     from forum import cli
@@ -83,6 +84,7 @@ def resource_dir(name: str) -> str:
 
 def register_blueprints(app: Flask) -> None:
     from forum.accounts.routes import bp as accounts
+    from forum.accounts.settings_routes import bp as settings
     from forum.api.routes import bp as api
     from forum.contribution.routes import bp as contribution
     from forum.feeds.routes import bp as feeds
@@ -90,5 +92,5 @@ def register_blueprints(app: Flask) -> None:
     from forum.moderation.routes import bp as moderation
     from forum.threads.routes import bp as threads
 
-    for blueprint in (accounts, threads, api, links, feeds, contribution, moderation):
+    for blueprint in (accounts, settings, threads, api, links, feeds, contribution, moderation):
         app.register_blueprint(blueprint)

@@ -1,5 +1,5 @@
 """Every model, imported in one place so Alembic and ``create_all`` see the whole schema."""
-from forum.accounts.models import Follow, User
+from forum.accounts.models import AccountSession, ApiToken, Follow, RecoveryCode, User
 from forum.contribution.models import ContributionEvent, HelpfulMark, MemberScore, Share
 from forum.links.models import Link, OutgoingMention
 from forum.moderation.models import Flag, ModerationAction
@@ -7,6 +7,7 @@ from forum.reading.models import FeedToken, ReadState
 from forum.threads.models import Category, Post, PostRevision, Tag, Thread, thread_tags
 
 __all__ = [
+    "AccountSession", "ApiToken", "RecoveryCode",
     "Category", "ContributionEvent", "FeedToken", "Flag", "Follow", "HelpfulMark", "Link",
     "MemberScore", "ModerationAction", "OutgoingMention", "Post", "PostRevision", "ReadState",
     "Share", "Tag", "Thread", "User", "thread_tags",

@@ -11,7 +11,7 @@ from forum.moderation import queries, services
 from forum.moderation.forms import FlagForm, ReasonForm, SuspendForm, TrustForm
 from forum.threads import queries as thread_queries
 from forum.threads.routes import post_url, render_thread, thread_url
-from forum.web import first_error, is_safe_next, page_number, see_other
+from forum.web import first_error, page_number, safe_next, see_other
 
 bp = Blueprint("moderation", __name__)
 
@@ -32,7 +32,7 @@ def require_moderator(what: str) -> None:
 def back_to(default: str):
     """Where a form sends the moderator: ``next`` (the queue, say) when it is of this site."""
     target = request.form.get("next")
-    return see_other(target if is_safe_next(target) else default)
+    return see_other(safe_next(target) or default)
 
 
 def thread_refused(thread_id: int, message: str, status: int):

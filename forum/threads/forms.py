@@ -1,6 +1,8 @@
 from flask_wtf import FlaskForm
-from wtforms import HiddenField, IntegerField, SelectField, StringField, TextAreaField
+from wtforms import HiddenField, SelectField, StringField, TextAreaField
 from wtforms.validators import DataRequired, Length, Optional
+
+from forum.forms import NumberField
 
 BODY_HELP = "Markdown: **bold**, _italic_, [links](https://example.org), `code`, fenced code blocks, tables."
 
@@ -24,7 +26,7 @@ class ReplyForm(FlaskForm):
 class EditForm(FlaskForm):
     body = TextAreaField("Text of the post", validators=[DataRequired("Write something first: the text is empty.")],
                          description=BODY_HELP)
-    version = IntegerField(widget=HiddenField.widget, validators=[Optional()])
+    version = NumberField(widget=HiddenField.widget, validators=[Optional()])
 
 
 class ThreadEditForm(FlaskForm):

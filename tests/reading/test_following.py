@@ -130,6 +130,9 @@ def test_feed_token_forms_need_their_csrf_token(app_factory, make):
         token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
         client.post("/login", data={"username": "reader", "password": "correct horse battery",
                                     "csrf_token": token})
+        # Logging in rotates the CSRF token: the pages now carry the new one.
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"',
+                          client.get("/following").get_data(as_text=True)).group(1)
         assert client.post("/following/feed").status_code == 400
         assert client.post("/following/feed/revoke").status_code == 400
         assert client.post("/following/feed", data={"csrf_token": token}).status_code == 200
