@@ -9,8 +9,14 @@ Each keeps ``MemberScore`` in step, so ranking is an indexed read of one table:
   both lock the event rows they change, so an event leaves each window exactly once.
 
 Lock order, to stay free of deadlocks on PostgreSQL: event rows first, then score rows in
-user-id order. ``record`` locks only the beneficiary's score row (it serializes the cap
-checks for that member).
+user-id order. ``record`` and ``record_acts`` take a share lock on the giver's member row
+(reading their trust, see forum/contribution/trust.py), then the beneficiaries' score rows
+in user-id order (they serialize the cap checks for those members).
+
+The trust gate lives here too: recognition from a giver not yet trusted is recorded as held
+(0 points, the note ``rules.HELD_NOTE``); :func:`release_held` reverses such events as
+"released" when the giver becomes trusted, and the acts are recorded again as new events.
+Incoming links from other sites carry their ``source_host`` as the actor, for their cap.
 """
 from collections import defaultdict
 from dataclasses import dataclass

@@ -101,3 +101,24 @@ def test_marks_racing_a_trust_each_count_once_whichever_lands_first(app, live_se
         assert read(select(func.count()).select_from(User).where(
             User.id.in_(author_ids), User.trusted_by_id == giver_id,
             User.trusted_via == "helpful")) == [(AUTHORS,)]
+
+
+def test_marks_taken_back_while_their_release_runs_leave_nothing_counted(app, live_server, make):
+    make.user("mod", role="moderator")
+    moderator = browser(live_server.url, "mod")
+    for round_ in range(3):
+        giver = f"fickle{round_}"
+        giver_id, author_ids, post_ids = story(make, giver)
+        fickle = browser(live_server.url, giver)
+        for post_id in post_ids:
+            assert post(fickle, f"{live_server.url}/p/{post_id}/helpful") == 303
+        # The trust starts the release job at once; the unmarks race it (and each other).
+        calls = [lambda: post(moderator, f"{live_server.url}/u/{giver}/trust", {"state": "on"})]
+        calls += [lambda p=p: post(fickle, f"{live_server.url}/p/{p}/helpful") for p in post_ids]
+        assert all_at_once(calls) == [303] * (AUTHORS + 1)
+        jobs.drain(app)
+
+        # Whichever came first, a mark taken back counts nothing: its held event was reversed
+        # by the unmark, or released and its new event reversed by the unmark.
+        assert events_by_act(giver_id) == {}
+        assert scores(author_ids) == [0] * AUTHORS
