@@ -8,10 +8,11 @@ Each keeps ``MemberScore`` in step, so ranking is an indexed read of one table:
   An event's ``window_level`` says which windows still count it, and sweeping and reversing
   both lock the event rows they change, so an event leaves each window exactly once.
 
-Lock order, to stay free of deadlocks on PostgreSQL: event rows first, then score rows in
+Lock order, to stay free of deadlocks on PostgreSQL: the ledger comes last in the forum's
+one lock order (``forum/locking.py``); within it, event rows first, then score rows in
 user-id order. ``record`` and ``record_acts`` take a share lock on the giver's member row
-(reading their trust, see forum/contribution/trust.py), then the beneficiaries' score rows
-in user-id order (they serialize the cap checks for those members).
+first (step 3 of that order: reading their trust, see forum/contribution/trust.py), then the
+beneficiaries' score rows in user-id order (they serialize the cap checks for those members).
 
 The trust gate lives here too: recognition from a giver not yet trusted is recorded as held
 (0 points, the note ``rules.HELD_NOTE``); :func:`release_held` reverses such events as
@@ -24,12 +25,13 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import bindparam, func, insert, select, text, update
-from sqlalchemy.exc import OperationalError
 
+from forum import jobs
 from forum.accounts.models import User
 from forum.contribution import rules
 from forum.contribution.models import ContributionEvent, MemberScore
 from forum.extensions import cache, db
+from forum.database import begin_write
 from forum.timeutil import utcnow
 
 SWEEP_LOCK_KEY = 7_318_431  # pg_advisory_xact_lock key: one sweeper at a time
@@ -50,15 +52,10 @@ def _insert_ignore(table):
     return insert(table).on_conflict_do_nothing()
 
 
-def lock_score(user_id: int) -> MemberScore:
-    """The member's score row, created if missing and locked for this transaction."""
-    lock_scores([user_id])
-    return db.session.scalar(select(MemberScore).where(MemberScore.user_id == user_id)
-                             .execution_options(populate_existing=True))
-
-
-def lock_scores(user_ids: list[int]) -> None:
-    """Each member's score row, created if missing and locked, in user-id order."""
+def lock_score_rows(user_ids: list[int]) -> None:
+    """Each member's score row, created if missing and locked, in user-id order (step 4 of
+    forum/locking.py, for many members at once: ``locking.lock_scores`` takes one)."""
+    begin_write()
     user_ids = sorted(set(user_ids))
     table = MemberScore.__table__
     for start in range(0, len(user_ids), 1000):
@@ -67,7 +64,7 @@ def lock_scores(user_ids: list[int]) -> None:
             {"user_id": user_id, "week": 0, "month": 0, "year": 0, "all_time": 0, "decayed": 0.0}
             for user_id in chunk])
         db.session.execute(select(table.c.user_id).where(table.c.user_id.in_(chunk))
-                           .order_by(table.c.user_id).with_for_update())
+                           .order_by(table.c.user_id).with_for_update(key_share=True))
 
 
 def _live_events():
@@ -141,7 +138,7 @@ def _priced(actor_id: int | None, acts: list[Act], source_host: str | None) -> l
     now = utcnow()
     week_ago = now - timedelta(days=rules.ACTOR_CAP_DAYS)
     beneficiaries = sorted({act.beneficiary_id for act in acts})
-    lock_scores(beneficiaries)
+    lock_score_rows(beneficiaries)
     events = ContributionEvent.__table__.c
     live = (events.reversed_at.is_(None), events.beneficiary_id.in_(beneficiaries))
     actor_counts: dict[int, int] = defaultdict(int)
@@ -306,19 +303,21 @@ def sweep(now: datetime | None = None) -> int:
 
 
 def sweep_if_due() -> None:
-    """Sweep and commit, at most once per ``SCORE_SWEEP_SECONDS`` across all processes.
+    """Queue a sweep, at most once per ``SCORE_SWEEP_SECONDS`` across all processes.
 
-    Called before scores are read, so windows are exact to within that interval without
-    any scheduled job. A sweep that meets a busy database is left to the next reader.
+    Called by the pages that show scores, so windows are exact to within that interval without
+    any scheduled job; the page itself only reads (a GET never commits): the sweep is a job.
     """
     interval = current_app.config["SCORE_SWEEP_SECONDS"]
     if interval and not cache.add("forum:ledger-sweep", 1, timeout=interval):
         return
-    try:
-        sweep()
-        db.session.commit()
-    except OperationalError:
-        db.session.rollback()
+    jobs.enqueue(sweep_job)
+
+
+def sweep_job() -> None:
+    """The background job of :func:`sweep_if_due`: sweep and commit."""
+    sweep()
+    db.session.commit()
 
 
 def recompute_scores(now: datetime | None = None) -> None:
@@ -341,5 +340,5 @@ def recompute_scores(now: datetime | None = None) -> None:
             total[window] += points
         total["all_time"] += points
         total["decayed"] += points * rules.decay_weight(created_at, half_life())
-    lock_scores(sorted(totals))
+    lock_score_rows(sorted(totals))
     _apply(totals)

@@ -1,7 +1,8 @@
 """The acts of recognition: helpful marks, accepted replies, shares and follows.
 
-Each function locks what it changes, applies the rule of who may act, records or
-reverses the ledger event in the same transaction and commits; or raises
+Each function locks what it changes in the one lock order (``forum/locking.py``: the thread,
+then the post, then scores), raises the thread's page-cache revision, applies the rule of who
+may act, records or reverses the ledger event in the same transaction and commits; or raises
 :class:`Refused` having stored nothing. Uniqueness (one mark and one share per member and
 post, one follow per pair) is held by the database's unique constraints, so simultaneous
 requests cannot leave two.
@@ -11,13 +12,14 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from forum import locking, pagecache, permissions
 from forum.accounts.models import Follow, User
 from forum.contribution import ledger, trust
 from forum.contribution.models import ContributionEvent, HelpfulMark, Share
+from forum.database import retrying
 from forum.errors import Refused
 from forum.extensions import db
 from forum.threads.models import Post, Thread
-from forum.threads.services import lock_thread
 
 
 @dataclass
@@ -32,25 +34,39 @@ class Outcome:
 
 
 def check_can_recognize(member: User) -> None:
-    if member.is_suspended:
+    if not permissions.is_active_member(member):
         raise Refused("Your account is suspended, so you cannot mark, accept, share or follow.",
                       403)
 
 
-def lock_post(post_id: int) -> Post:
-    """The post, locked for this transaction, if members may act on it."""
-    post = db.session.scalar(
-        select(Post).where(Post.id == post_id).with_for_update(of=Post)
-        .execution_options(populate_existing=True)
-    )
-    if post is None or post.deleted_at is not None or post.thread.deleted_at is not None:
+def lock_post(post_id: int) -> tuple[Thread, Post]:
+    """The post's thread and the post, locked in that order, if members may act on the post.
+
+    The thread's page-cache revision is raised: every act here changes what its page shows.
+    """
+    thread_id = locking.post_thread_id(post_id)
+    if thread_id is None:
+        raise Refused("There is no such post.", 404)
+    try:
+        thread = locking.lock_thread(thread_id)
+    except Refused:
+        raise Refused("There is no such post.", 404) from None
+    post = locking.lock_post(post_id)
+    if not permissions.can_see_placeholder(permissions.VISITOR, post):
         db.session.rollback()
         raise Refused("There is no such post.", 404)
-    if post.hidden_at is not None:
+    if not permissions.can_see_post(permissions.VISITOR, post):
         db.session.rollback()
         raise Refused("A moderator hid this post, so it cannot be marked, accepted or shared.",
                       403)
-    return post
+    pagecache.bump_thread(thread.id)
+    return thread, post
+
+
+def refuse_unless(allowed: bool, message: str, status: int = 403) -> None:
+    if not allowed:
+        db.session.rollback()
+        raise Refused(message, status)
 
 
 def _flush_unique() -> bool:
@@ -64,13 +80,12 @@ def _flush_unique() -> bool:
     return True
 
 
+@retrying
 def toggle_helpful(post_id: int, member: User) -> Outcome:
     """Mark a post helpful, or take the mark back; the author gets (or loses) its points."""
     check_can_recognize(member)
-    post = lock_post(post_id)
-    if post.author_id == member.id:
-        db.session.rollback()
-        raise Refused("You cannot mark your own post helpful.", 403)
+    _thread, post = lock_post(post_id)
+    refuse_unless(permissions.can_recognize(member, post), "You cannot mark your own post helpful.")
     mark = db.session.scalar(select(HelpfulMark).where(
         HelpfulMark.post_id == post.id, HelpfulMark.user_id == member.id))
     if mark is not None:
@@ -89,30 +104,18 @@ def toggle_helpful(post_id: int, member: User) -> Outcome:
     return Outcome(post_id, True, thread_id)
 
 
-def can_accept(member: User, thread: Thread) -> bool:
-    return member.id == thread.author_id or member.is_moderator
-
-
+@retrying
 def toggle_accept(post_id: int, member: User) -> Outcome:
     """Make a reply the thread's accepted answer (moving the choice from any other), or
     take it back. The thread's author or a moderator chooses; closed threads included."""
     check_can_recognize(member)
-    found = db.session.get(Post, post_id)
-    if found is None:
-        raise Refused("There is no such post.", 404)
-    thread_id = found.thread_id
-    try:
-        thread = lock_thread(thread_id)  # the thread first, as deleting a post does
-    except Refused:
-        db.session.rollback()
-        raise Refused("There is no such post.", 404)
-    post = lock_post(post_id)
-    if not can_accept(member, thread):
-        db.session.rollback()
-        raise Refused("Only the thread's author or a moderator can accept a reply.", 403)
+    thread, post = lock_post(post_id)
+    thread_id = thread.id
     if post.is_opening:
         db.session.rollback()
         raise Refused("The opening post cannot be accepted: accept one of the replies.", 400)
+    refuse_unless(permissions.can_accept(member, post),
+                  "Only the thread's author or a moderator can accept a reply.")
     previous = thread.accepted_post_id
     if previous is not None:
         ledger.reverse_where("the acceptance was taken back" if previous == post.id else
@@ -129,13 +132,12 @@ def toggle_accept(post_id: int, member: User) -> Outcome:
     return Outcome(post_id, True, thread_id, moved_from=previous)
 
 
+@retrying
 def share(post_id: int, member: User) -> Outcome:
     """Share a post: once per member and post; sharing again changes nothing."""
     check_can_recognize(member)
-    post = lock_post(post_id)
-    if post.author_id == member.id:
-        db.session.rollback()
-        raise Refused("You cannot share your own post.", 403)
+    _thread, post = lock_post(post_id)
+    refuse_unless(permissions.can_recognize(member, post), "You cannot share your own post.")
     thread_id = post.thread_id
     exists = db.session.scalar(select(Share.id).where(
         Share.post_id == post.id, Share.user_id == member.id))
@@ -151,11 +153,11 @@ def share(post_id: int, member: User) -> Outcome:
     return Outcome(post_id, True, thread_id)
 
 
+@retrying
 def toggle_follow(followed: User, member: User) -> Outcome:
     """Follow a member, or stop. Shown on profiles; never worth a point."""
     check_can_recognize(member)
-    if followed.id == member.id:
-        raise Refused("You cannot follow yourself.", 403)
+    refuse_unless(permissions.can_follow(member, followed), "You cannot follow yourself.")
     follow = db.session.get(Follow, (member.id, followed.id))
     if follow is not None:
         db.session.delete(follow)
@@ -179,19 +181,18 @@ def restore_given(member: User) -> int:
     un-accept racing this either lands before it or finds the new event to reverse. The caps
     apply as of now. No commit.
     """
-    visible = (Post.deleted_at.is_(None), Post.hidden_at.is_(None), Thread.deleted_at.is_(None))
+    visible = permissions.visible_posts(permissions.VISITOR, Post.id, Post.author_id)
     acts = []
     accepted_by_member = select(ContributionEvent.post_id).where(
         ContributionEvent.kind == "accepted", ContributionEvent.actor_id == member.id)
     rows = db.session.execute(
-        select(Post.id, Post.author_id).join(Thread, Thread.accepted_post_id == Post.id)
-        .where(Post.id.in_(accepted_by_member), *visible).with_for_update(read=True, of=Thread))
+        visible.where(Thread.accepted_post_id == Post.id, Post.id.in_(accepted_by_member))
+        .with_for_update(read=True, of=Thread))
     acts += [("accepted", post_id, author_id) for post_id, author_id in rows]
     for model, kind in ((HelpfulMark, "helpful"), (Share, "shared")):
         rows = db.session.execute(
-            select(Post.id, Post.author_id).join(model, model.post_id == Post.id)
-            .join(Thread, Thread.id == Post.thread_id)
-            .where(model.user_id == member.id, *visible).with_for_update(read=True, of=model))
+            visible.join(model, model.post_id == Post.id).where(model.user_id == member.id)
+            .with_for_update(read=True, of=model))
         acts += [(kind, post_id, author_id) for post_id, author_id in rows]
     ledger.release_held(member.id)
     live = ContributionEvent.reversed_at.is_(None)

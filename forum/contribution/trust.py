@@ -47,11 +47,13 @@ from datetime import datetime
 
 from flask import current_app
 from sqlalchemy import exists, func, select, text, update
+from sqlalchemy.exc import DBAPIError
 
-from forum import jobs
+from forum import jobs, locking, permissions
 from forum.accounts.models import User
 from forum.contribution import ledger, rules
 from forum.contribution.models import ContributionEvent
+from forum.database import begin_write
 from forum.errors import Refused
 from forum.extensions import db
 from forum.moderation.audit import log_action
@@ -65,12 +67,6 @@ def gate_on() -> bool:
     return bool(current_app.config["TRUST_GATE"])
 
 
-def can_trust(moderator, member: User) -> bool:
-    """Moderators trust members (moderators and admins are trusted by their role)."""
-    return bool(moderator.is_authenticated and moderator.is_moderator
-                and moderator.id != member.id and not member.is_moderator)
-
-
 def set_trust(member: User, moderator, state: bool | None = None) -> bool:
     """Trust a member, or stop trusting them (``state`` None: toggle); whether they are now
     trusted. Audited when it changes anything.
@@ -79,11 +75,10 @@ def set_trust(member: User, moderator, state: bool | None = None) -> bool:
     Stopping holds what they give from now on; what already counted stays counted (a
     suspension for abuse is what takes it back).
     """
-    if not can_trust(moderator, member):
+    if not permissions.can_trust(moderator, member):
         raise Refused("Moderators and admins are trusted by their role." if member.is_moderator
-                      else "Only a moderator can trust members.", 403)
-    member = db.session.scalar(select(User).where(User.id == member.id).with_for_update()
-                               .execution_options(populate_existing=True))
+                      else "Only a moderator can trust members, and not themselves.", 403)
+    member = locking.lock_member(member.id)
     trusted = member.trusted_at is not None
     wanted = not trusted if state is None else state
     if wanted == trusted:
@@ -110,21 +105,44 @@ def recount_later(member_id: int) -> None:
 
 def enqueue_pending() -> None:
     """After a commit that recorded recognition: make its receivers trusted (one short write
-    per giver and kind), and re-count in a job what those receivers had held."""
-    made = trust_pending()
+    per giver and kind), and re-count in a job what those receivers had held.
+
+    It never fails the act that already committed: if the write meets a conflict, a job
+    does it instead.
+    """
+    pending = db.session.info.pop(ledger.PENDING_TRUST, [])
+    if not pending:
+        return
+    try:
+        made = trust_all(pending)
+    except DBAPIError:
+        db.session.rollback()
+        jobs.enqueue(settle_pending, [list(item) for item in pending], retry_delays=JOB_RETRIES)
+        return
     for member_id in sorted(with_held(made)) if made else ():
         jobs.enqueue(spread_trust, member_id, retry_delays=JOB_RETRIES)
+
+
+def settle_pending(pending: list) -> None:
+    """The job that does what :func:`enqueue_pending` could not."""
+    for member_id in sorted(with_held(trust_all([tuple(item) for item in pending]))):
+        spread_trust(member_id)
 
 
 def trust_pending() -> list[int]:
     """Make trusted the receivers noted by ``ledger.record_acts`` in this session; commits.
     Returns those it made trusted (each exactly once, whoever else is trying)."""
+    return trust_all(db.session.info.pop(ledger.PENDING_TRUST, []))
+
+
+def trust_all(pending) -> list[int]:
+    """Make trusted each (receiver, giver, kind) of ``pending``: one UPDATE per giver and kind."""
     batches: dict[tuple[int, str], list[int]] = {}
-    for receiver_id, giver_id, kind in db.session.info.pop(ledger.PENDING_TRUST, []):
+    for receiver_id, giver_id, kind in pending:
         batches.setdefault((giver_id, kind), []).append(receiver_id)
     made = []
-    for (giver_id, kind), receiver_ids in batches.items():
-        made += trust_for_recognition(giver_id, kind, receiver_ids)
+    for (giver_id, kind), receiver_ids in sorted(batches.items()):
+        made += trust_for_recognition(giver_id, kind, sorted(receiver_ids))
     return made
 
 
@@ -168,13 +186,9 @@ def release(member_id: int) -> int:
     """Re-count a trusted member's held recognition, in one transaction; returns how many acts
     were recorded again. Nothing for a member not trusted (any more), or suspended for abuse
     (lifting that suspension re-counts), or while the gate is off."""
+    begin_write()  # SQLite: the write lock first, so what is read below stays true
     if db.session.get_bind().dialect.name == "postgresql":
         db.session.execute(text("SELECT pg_advisory_xact_lock(:k)"), {"k": RELEASE_LOCK_KEY})
-    else:
-        # A job's transaction begins deferred on SQLite: write first, so the reads below are
-        # made under the write lock and the writes cannot find the snapshot stale.
-        db.session.execute(update(User.__table__).where(User.__table__.c.id == member_id)
-                           .values(trusted_via=User.__table__.c.trusted_via))
     member = db.session.scalar(select(User).where(User.id == member_id)
                                .execution_options(populate_existing=True))
     if (member is None or not gate_on() or not member.is_trusted

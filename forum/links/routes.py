@@ -1,34 +1,23 @@
 """Cross-linking over HTTP: the Pingback and Webmention endpoints, their status pages,
 the moderators' approve/reject buttons, and the discovery headers on thread pages."""
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, abort, current_app, render_template, request
 from flask_login import current_user
+from itsdangerous import BadSignature, URLSafeSerializer
+from werkzeug.exceptions import RequestEntityTooLarge
 
-from forum import jobs
-from forum.errors import Refused
+from forum import jobs, permissions
+from forum.errors import Refused, error_response
 from forum.extensions import csrf, db
 from forum.forms import ConfirmForm
 from forum.links import xmlrpc
-from forum.links.jobs import enqueue_mentions, verify_link
+from forum.links.jobs import verify_link
 from forum.links.models import Link
-from forum.links.outgoing import sync_mentions
-from forum.links.services import PingRefused, approve_link, receive_ping, reject_link, sync_post_links
-from forum.signals import post_changed, post_committed
+from forum.links.services import PingRefused, approve_link, receive_ping, reject_link
 from forum.web import absolute_url, see_other
 
 bp = Blueprint("links", __name__)
 PINGBACK_METHODS = ["pingback.ping", "system.listMethods"]
 DISCOVERY_ENDPOINTS = frozenset({"threads.show_thread"})
-
-
-@post_changed.connect
-def keep_links_in_step(post, action, **_extra):
-    sync_post_links(post, action)
-    sync_mentions(post, action)
-
-
-@post_committed.connect
-def send_mentions(post, action, **_extra):
-    enqueue_mentions(post.id)
 
 
 def plain(message: str, status: int, **headers) -> Response:
@@ -37,6 +26,16 @@ def plain(message: str, status: int, **headers) -> Response:
 
 def xml(body: bytes) -> Response:
     return Response(body, 200, content_type="text/xml; charset=utf-8")
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def too_large(error):
+    """An XML-RPC caller gets a fault it can read, not an HTML 413 page."""
+    if request.endpoint == "links.pingback_endpoint":
+        limit = current_app.config["MAX_CONTENT_LENGTH"]
+        return xml(xmlrpc.fault_response(xmlrpc.INVALID_REQUEST,
+                                         f"The call is larger than {limit:,} bytes."))
+    return error_response(413)
 
 
 @bp.post("/xmlrpc")
@@ -78,23 +77,50 @@ def webmention_endpoint():
         return plain(refused.message, refused.status)
     if verify:
         jobs.enqueue(verify_link, link_id)
-    status_url = absolute_url("links.webmention_status", link_id=link_id)
+    status_url = absolute_url("links.webmention_status", token=status_token(link_id))
     return plain(f"Accepted: the source will be verified. Status: {status_url}", 202,
                  Location=status_url)
 
 
-@bp.get("/webmention/<int:link_id>")
-def webmention_status(link_id):
-    link = db.session.get(Link, link_id)
+def _status_tokens() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.secret_key, salt="webmention-status")
+
+
+def status_token(link_id: int) -> str:
+    """The Webmention's status page id: signed, so nobody can walk other sources' pings."""
+    return _status_tokens().dumps(link_id)
+
+
+# What the source learns: whether its mention was accepted, verified or rejected, never why
+# a fetch failed (that would tell how the forum's network resolves names).
+PUBLIC_STATUS = {
+    "verifying": ("accepted", "Accepted; the source is being verified."),
+    "pending": ("verified", "Verified; waiting for a moderator."),
+    "approved": ("verified", "Verified and shown on the thread."),
+    "rejected": ("rejected", "Not shown."),
+    "failed": ("rejected", "Not shown: the source could not be verified as linking here."),
+    "removed": ("rejected", "Not shown: the source no longer links here."),
+}
+
+
+@bp.get("/webmention/<token>")
+def webmention_status(token):
+    try:
+        link_id = _status_tokens().loads(token)
+    except BadSignature:
+        link_id = None
+    link = db.session.get(Link, link_id) if isinstance(link_id, int) else None
     if link is None or link.kind == "internal":
         abort(404, "There is no such Webmention.")
-    return render_template("links/status.html", link=link)
+    state, sentence = PUBLIC_STATUS.get(link.status, ("accepted", "Accepted."))
+    return render_template("links/status.html", link=link, state=state, sentence=sentence)
 
 
 def decide(link_id: int, decision):
-    link = db.session.get(Link, link_id) or abort(404, "There is no such link.")
-    if not (current_user.is_authenticated and current_user.is_moderator):
+    # Who may comes first: whether a link exists is no business of anyone else's.
+    if not permissions.can_decide_link(current_user):
         abort(403, "Only moderators can approve or reject links.")
+    link = db.session.get(Link, link_id) or abort(404, "There is no such link.")
     if not ConfirmForm().validate_on_submit():
         abort(400, "The form has expired; please try again.")
     try:

@@ -10,8 +10,9 @@ from forum.links.outgoing import mentions_by_post
 from forum.links.queries import thread_pingbacks
 from forum.reading import state as reading_state
 from forum.forms import ConfirmForm
-from forum.threads import drafts, queries, services
+from forum.threads import drafts, history, queries, services
 from forum.threads.forms import ReplyForm
+from forum.threads.excerpts import search_excerpt
 from forum.threads.search import matching_post_ids
 from forum.web import page_number, see_other
 
@@ -19,10 +20,10 @@ bp = Blueprint("threads", __name__)
 
 
 @bp.app_context_processor
-def thread_page_globals():
-    """Each post form's draft name, and the drafts just sent (static/js/drafts.js clears them);
-    who may delete, so the thread page shows the button only to those allowed."""
-    return {"drafts": drafts, "can_delete": services.can_delete}
+def writing_context():
+    """Each post form's draft name, the drafts just sent (static/js/drafts.js clears them), and
+    search excerpts. Who may do what comes from forum.permissions (Jinja globals)."""
+    return {"drafts": drafts, "search_excerpt": search_excerpt}
 
 
 def thread_url(thread, page: int = 1, anchor: str | None = None) -> str:
@@ -56,6 +57,13 @@ def index():
     return pagecache.serve(pagecache.listing_validator, render)
 
 
+@bp.get("/welcome")
+@login_required
+def welcome():
+    """Where registering leads: the categories, how scores are made, and a first thread."""
+    return render_template("threads/welcome.html", categories=queries.categories())
+
+
 @bp.get("/c/<slug>")
 def category(slug):
     page = page_number()
@@ -80,7 +88,7 @@ def render_thread(thread, page: int, form=None, error=None, status=200):
     pages = queries.reply_pages(thread)
     if page > pages:
         abort(404, "That thread has no such page.")
-    posts = queries.thread_posts(thread, page)
+    posts = queries.thread_posts(thread, page, current_user)
     viewer_id = current_user.id if current_user.is_authenticated else None
     closed, closed_reason = thread.closed_state()
     if viewer_id and status == 200 and posts:
@@ -100,10 +108,23 @@ def render_thread(thread, page: int, form=None, error=None, status=200):
         pages=pages,
         closed=closed,
         closed_reason=closed_reason,
-        form=form or ReplyForm(),
+        form=form or ReplyForm(data={"body": quoted(posts)}),
         action_form=ConfirmForm(),
         error=error,
     ), status
+
+
+def quoted(posts) -> str:
+    """``?quote=<post id>`` (the Quote item without JavaScript): that post quoted for the reply."""
+    raw = request.args.get("quote", "")
+    if not (current_user.is_authenticated and raw.isdigit() and len(raw) < 12):
+        return ""
+    post = next((p for p in posts if p.id == int(raw) and not p.hidden_at), None)
+    if post is None:
+        return ""
+    author = "deleted member" if post.author.is_deleted else post.author.username
+    return services.quote(author, url_for("threads.permalink", post_id=post.id),
+                          post.body)
 
 
 @bp.get("/t/<int:thread_id>")
@@ -118,19 +139,28 @@ def show_thread(thread_id, slug=None):
     return pagecache.serve(lambda: pagecache.thread_validator(thread_id), render)
 
 
+@bp.get("/t/<int:thread_id>/latest")
+def latest(thread_id):
+    """The thread's newest reply, on its page (listings link here)."""
+    thread = queries.get_thread(thread_id) or abort(404, "There is no such thread.")
+    post = queries.latest_post(thread) or abort(404, "There is no such thread.")
+    return see_other(post_url(post))
+
+
 @bp.get("/p/<int:post_id>")
 def permalink(post_id):
-    post = queries.get_post(post_id) or abort(404, "There is no such post.")
-    if post.thread.deleted_at is not None:
-        abort(404, "There is no such post.")
+    """To the post's place in its thread (a hidden post's place shows that it was hidden)."""
+    post = queries.get_post(post_id, current_user, placeholders=True) or abort(
+        404, "There is no such post.")
     return see_other(post_url(post))
 
 
 @bp.get("/p/<int:post_id>/history")
 def post_history(post_id):
-    post = queries.get_post(post_id) or abort(404, "There is no such post.")
-    return render_template("threads/history.html", post=post,
-                           revisions=queries.post_revisions(post))
+    """A post's earlier texts, for those who may read the post."""
+    post = queries.get_post(post_id, current_user) or abort(404, "There is no such post.")
+    return render_template("threads/history.html", post=post, versions=history.versions(
+        post, queries.post_revisions(post), services.render))
 
 
 @bp.post("/preview")
@@ -149,7 +179,7 @@ def search():
     q = request.args.get("q", "").strip()
     if len(q) > 200:
         abort(400, "A search holds at most 200 characters.")
-    results = queries.posts_by_ids(matching_post_ids(db.session, q)) if q else []
+    results = queries.posts_by_ids(matching_post_ids(db.session, q), current_user) if q else []
     return render_template("threads/search.html", q=q, results=results)
 
 

@@ -1,7 +1,8 @@
 """The rules for writing threads and posts, as plain functions over the session.
 
 Every function here either commits a complete change or raises :class:`Refused` having
-stored nothing.
+stored nothing. Each checks and renders first, then takes its locks in the one order
+(``forum/locking.py``: thread, then post), so the write transaction is short.
 """
 import logging
 import re
@@ -9,11 +10,13 @@ import unicodedata
 
 from flask import current_app, request
 from sqlalchemy import select
-from sqlalchemy.orm.exc import StaleDataError
 
+from forum import pagecache, permissions
 from forum.accounts.models import User
+from forum.database import insert_ignore
 from forum.errors import Refused
 from forum.extensions import db
+from forum.locking import lock_post, lock_thread
 from forum.markup import TooComplex, render_markdown
 from forum.signals import post_changed, post_committed
 from forum.threads.models import Category, Post, PostRevision, Tag, Thread
@@ -75,9 +78,17 @@ def check_body(body: str) -> str:
     return body
 
 
+def quote(author: str, url: str, text: str) -> str:
+    """Markdown quoting ``text`` by ``author``, with a link back to the quoted post at ``url``."""
+    lines = (text or "").strip().splitlines()
+    quoted = "\n".join(f"> {line}".rstrip() for line in lines)
+    return f"[{author} wrote]({url}):\n\n{quoted}\n\n"
+
+
 def check_can_write(user: User, body: str | None = None) -> None:
-    """Refuse a suspended member; with ``body``, also apply the new-member link rule."""
-    if user.is_suspended:
+    """Refuse whom :func:`permissions.can_post` refuses; with ``body``, also apply the
+    new-member link rule."""
+    if not permissions.can_post(user):
         raise Refused("Your account is suspended, so you cannot post.", 403)
     if body is not None:
         from forum.moderation.limits import check_new_member_links
@@ -86,8 +97,15 @@ def check_can_write(user: User, body: str | None = None) -> None:
 
 
 def tags_named(names: list[str]) -> list[Tag]:
-    existing = {t.name: t for t in db.session.scalars(select(Tag).where(Tag.name.in_(names)))}
-    return [existing.get(name) or Tag(name=name) for name in names]
+    """The tags of these names, creating the new ones. Two threads introducing the same tag
+    at once both get the one row (an insert that ignores a conflict, in name order)."""
+    if not names:
+        return []
+    existing = set(db.session.scalars(select(Tag.name).where(Tag.name.in_(names))))
+    for name in sorted(set(names) - existing):
+        db.session.execute(insert_ignore(Tag.__table__, name=name))
+    found = {t.name: t for t in db.session.scalars(select(Tag).where(Tag.name.in_(names)))}
+    return [found[name] for name in names]
 
 
 def create_thread(author: User, category: Category, title: str, body: str, tags: str = "") -> Thread:
@@ -95,12 +113,12 @@ def create_thread(author: User, category: Category, title: str, body: str, tags:
     check_can_write(author, body)
     title = check_title(title)
     body = check_body(body)
+    names = parse_tags(tags)
+    html = render(body)
     now = utcnow()
     thread = Thread(category=category, author=author, title=title, slug=slugify(title),
-                    created_at=now, last_activity_at=now, post_count=1,
-                    tags=tags_named(parse_tags(tags)))
-    post = Post(thread=thread, author=author, position=1, body=body, html=render(body),
-                created_at=now)
+                    created_at=now, last_activity_at=now, post_count=1, tags=tags_named(names))
+    post = Post(thread=thread, author=author, position=1, body=body, html=html, created_at=now)
     db.session.add_all([thread, post])
     db.session.flush()
     post_changed.send(post, action="created")
@@ -109,39 +127,23 @@ def create_thread(author: User, category: Category, title: str, body: str, tags:
     return thread
 
 
-def lock_thread(thread_id: int) -> Thread:
-    """The thread, locked for this transaction: replies and closes queue on it.
-
-    On PostgreSQL a row lock; on SQLite the write transaction (BEGIN IMMEDIATE) already
-    holds the database's write lock.
-    """
-    thread = db.session.scalar(
-        select(Thread).where(Thread.id == thread_id, Thread.deleted_at.is_(None))
-        .with_for_update(of=Thread)
-        # A thread loaded earlier in this transaction keeps its old values unless refreshed:
-        # the lock must hand back the row as the previous lock holder committed it.
-        .execution_options(populate_existing=True)
-    )
-    if thread is None:
-        raise Refused("There is no such thread.", 404)
-    return thread
-
-
 def reply(thread_id: int, author: User, body: str) -> Post:
     """Add a reply. A closed thread refuses it (403); a reply never lands after a close."""
     check_can_write(author, body)
     body = check_body(body)
+    html = render(body)
     thread = lock_thread(thread_id)
-    now = utcnow()
-    closed, reason = thread.closed_state(now)
-    if closed:
+    if not permissions.can_reply(author, thread):  # may post (above), so: the thread is closed
+        reason = thread.closed_state()[1]
         db.session.rollback()
         raise Refused(CLOSED_MESSAGE + (f" {reason}" if reason else ""), 403)
+    now = utcnow()
+    pagecache.bump_thread(thread.id)
     thread.post_count += 1
     thread.reply_count += 1
     thread.last_activity_at = now
     post = Post(thread=thread, author=author, position=thread.post_count, body=body,
-                html=render(body), created_at=now)
+                html=html, created_at=now)
     db.session.add(post)
     db.session.flush()
     post_changed.send(post, action="created")
@@ -150,8 +152,19 @@ def reply(thread_id: int, author: User, body: str) -> Post:
     return post
 
 
-def can_edit(user: User, post: Post) -> bool:
-    return user.is_authenticated and (user.id == post.author_id or user.is_moderator)
+STALE_EDIT = ("This post was changed while you were editing it. "
+              "The newer text is shown below; make your change again.")
+
+
+def lock_thread_and_post(post: Post) -> tuple[Thread, Post]:
+    """The post's thread and the post, locked in that order and read afresh; 404 when either
+    is gone (deleted meanwhile, say)."""
+    thread = lock_thread(post.thread_id)
+    locked = lock_post(post.id)
+    if locked is None or locked.deleted_at is not None:
+        db.session.rollback()
+        raise Refused("There is no such post.", 404)
+    return thread, locked
 
 
 def edit_post(post: Post, editor: User, body: str, from_version: int) -> Post:
@@ -160,34 +173,33 @@ def edit_post(post: Post, editor: User, body: str, from_version: int) -> Post:
     ``from_version`` is the version the editor started from: an edit of a stale version is
     refused with 409 rather than overwriting someone else's change.
     """
-    if not can_edit(editor, post):
-        raise Refused("Only the author or a moderator can edit this post.", 403)
     check_can_write(editor, body)
+    if not permissions.can_edit(editor, post):
+        raise Refused("Only the author or a moderator can edit this post.", 403)
     body = check_body(body)
     if from_version != post.version:
-        raise Refused("This post was changed while you were editing it. "
-                      "The newer text is shown below; make your change again.", 409)
+        raise Refused(STALE_EDIT, 409)
     if body == post.body:
         return post
+    html = render(body)
+    thread, post = lock_thread_and_post(post)
+    if not permissions.can_edit(editor, post):
+        db.session.rollback()
+        raise Refused("Only the author or a moderator can edit this post.", 403)
+    if from_version != post.version:
+        db.session.rollback()
+        raise Refused(STALE_EDIT, 409)
+    pagecache.bump_thread(thread.id)
     db.session.add(PostRevision(post_id=post.id, version=post.version, body=post.body,
                                 editor_id=editor.id))
     post.body = body
-    post.html = render(body)
+    post.html = html
     post.edited_at = utcnow()
-    try:
-        db.session.flush()
-    except StaleDataError:
-        db.session.rollback()
-        raise Refused("This post was changed while you were editing it. "
-                      "Reload it and make your change again.", 409)
+    db.session.flush()
     post_changed.send(post, action="edited")
     db.session.commit()
     post_committed.send(post, action="edited")
     return post
-
-
-def can_edit_thread(user: User, thread: Thread) -> bool:
-    return user.is_authenticated and (user.id == thread.author_id or user.is_moderator)
 
 
 def check_title(title: str) -> str:
@@ -201,12 +213,13 @@ def check_title(title: str) -> str:
 
 def edit_thread(thread: Thread, editor: User, title: str, tags: str) -> Thread:
     """Change a thread's title and tags (its author or a moderator); the slug follows the title."""
-    if not can_edit_thread(editor, thread):
-        raise Refused("Only the thread's author or a moderator can change its title and tags.", 403)
     check_can_write(editor)
+    if not permissions.can_edit_thread(editor, thread):
+        raise Refused("Only the thread's author or a moderator can change its title and tags.", 403)
     title = check_title(title)
     names = parse_tags(tags)
     thread = lock_thread(thread.id)
+    pagecache.bump_thread(thread.id)
     thread.title = title
     thread.slug = slugify(title)
     thread.tags = tags_named(names)
@@ -214,45 +227,23 @@ def edit_thread(thread: Thread, editor: User, title: str, tags: str) -> Thread:
     return thread
 
 
-def others_replied(thread_id: int, author_id: int) -> bool:
-    """Whether anyone but the thread's author has a reply in it (not deleted)."""
-    return db.session.scalar(select(Post.id).where(
-        Post.thread_id == thread_id, Post.position > 1, Post.author_id != author_id,
-        Post.deleted_at.is_(None)).limit(1)) is not None
-
-
-def can_delete(user, post: Post) -> bool:
-    """Who may delete a post (deleting the opening post deletes the thread).
-
-    Moderators delete any post. An author deletes their own replies, and their opening post
-    only while nobody else has replied: what others earned in a thread stays theirs, and
-    after the first reply by someone else only a moderator deletes the thread. A suspended
-    member deletes nothing, so a suspension cannot be used to erase anything either.
-    """
-    if not user.is_authenticated:
-        return False
-    if user.is_moderator:
-        return True
-    if user.id != post.author_id or user.is_suspended:
-        return False
-    return not post.is_opening or not others_replied(post.thread_id, user.id)
-
-
 def delete_post(post: Post, actor: User) -> Thread:
     """Delete a post; deleting the opening post deletes the whole thread.
 
-    The rule (:func:`can_delete`) is checked with the thread locked, so a reply racing an
-    author's delete either lands first (and the delete is refused) or finds no thread.
+    The rule (``permissions.can_delete``) is decided with the thread locked, so a reply
+    racing an author's delete either lands first (and the delete is refused) or finds no
+    thread.
     """
-    if not can_edit(actor, post):
-        raise Refused("Only the author or a moderator can delete this post.", 403)
-    thread = lock_thread(post.thread_id)
-    if not can_delete(actor, post):
+    check_can_write(actor)
+    # Decided on the rows as locked: what the rule looks at cannot change until the commit.
+    thread, post = lock_thread_and_post(post)
+    if not permissions.can_delete(actor, post):
         db.session.rollback()
-        if actor.is_suspended:
-            raise Refused("Your account is suspended, so you cannot delete posts.", 403)
-        raise Refused("Others have replied, so the thread is theirs too: only a moderator can "
-                      "delete it now. You can edit your opening post instead.", 403)
+        if permissions.can_edit(actor, post):
+            raise Refused("Others have replied, so the thread is theirs too: only a moderator "
+                          "can delete it now. You can edit your opening post instead.", 403)
+        raise Refused("Only the author or a moderator can delete this post.", 403)
+    pagecache.bump_thread(thread.id)
     now = utcnow()
     post.deleted_at = now
     if post.is_opening:

@@ -1,13 +1,13 @@
 """Trust: members' trusted state, held ledger events, the source site of incoming links
 
 Revision ID: trust_1
-Revises: accounts_1
+Revises: reading_2
 """
 import sqlalchemy as sa
 from alembic import op
 
 revision = "trust_1"
-down_revision = "accounts_1"
+down_revision = "reading_2"
 branch_labels = None
 depends_on = None
 

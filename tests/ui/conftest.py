@@ -102,14 +102,25 @@ def demo_site(tmp_path_factory):
         db.engine.dispose()
 
 
+def csp_violations(context) -> list[str]:
+    """What the Content-Security-Policy blocked in this context's pages (Chromium says so on
+    the console); every browser test fails if anything was."""
+    blocked: list[str] = []
+    context.on("console", lambda message: blocked.append(message.text)
+               if "Content Security Policy" in message.text else None)
+    return blocked
+
+
 @pytest.fixture
 def demo_page(chromium, demo_site):
     """A page in a fresh browser context on the demo site (nobody logged in yet)."""
     context = chromium.new_context(base_url=demo_site.url, viewport=DESKTOP,
                                    reduced_motion="reduce", locale="en-GB", timezone_id="UTC")
     context.set_default_timeout(10_000)
+    blocked = csp_violations(context)
     yield context.new_page()
     context.close()
+    assert not blocked, blocked
 
 
 @pytest.fixture
@@ -119,8 +130,10 @@ def browser(chromium, live_server):
                                    reduced_motion="reduce", locale="en-GB",
                                    timezone_id="UTC")
     context.set_default_timeout(10_000)
+    blocked = csp_violations(context)
     yield context
     context.close()
+    assert not blocked, blocked
 
 
 @pytest.fixture
@@ -221,3 +234,20 @@ def look(request):
                             full_page=True, animations="disabled", caret="hide")
 
     return take
+
+
+WAYS = [(js, size) for js in (True, False) for size in (PHONE, DESKTOP)]
+WAY_IDS = [f"{'js' if js else 'nojs'}-{size['width']}" for js, size in WAYS]
+
+
+@pytest.fixture(params=WAYS, ids=WAY_IDS)
+def member_page(request, chromium, live_server):
+    """A browser page with JavaScript on or off, at 390 or 1280 px (each test runs all four)."""
+    js, size = request.param
+    context = chromium.new_context(base_url=live_server.url, viewport=size, java_script_enabled=js,
+                                   reduced_motion="reduce", locale="en-GB", timezone_id="UTC")
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    page.js = js
+    yield page
+    context.close()
