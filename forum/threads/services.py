@@ -227,6 +227,16 @@ def edit_thread(thread: Thread, editor: User, title: str, tags: str) -> Thread:
     return thread
 
 
+def why_not_delete(actor, post: Post) -> str:
+    """What to tell someone ``permissions.can_delete`` refuses."""
+    if permissions.is_suspended(actor):
+        return "Your account is suspended, so you cannot delete posts."
+    if permissions.can_edit(actor, post):
+        return ("Others have replied, so the thread is theirs too: only a moderator can delete "
+                "it now. You can edit your opening post instead.")
+    return "Only the author or a moderator can delete this post."
+
+
 def delete_post(post: Post, actor: User) -> Thread:
     """Delete a post; deleting the opening post deletes the whole thread.
 
@@ -239,10 +249,7 @@ def delete_post(post: Post, actor: User) -> Thread:
     thread, post = lock_thread_and_post(post)
     if not permissions.can_delete(actor, post):
         db.session.rollback()
-        if permissions.can_edit(actor, post):
-            raise Refused("Others have replied, so the thread is theirs too: only a moderator "
-                          "can delete it now. You can edit your opening post instead.", 403)
-        raise Refused("Only the author or a moderator can delete this post.", 403)
+        raise Refused(why_not_delete(actor, post), 403)
     pagecache.bump_thread(thread.id)
     now = utcnow()
     post.deleted_at = now

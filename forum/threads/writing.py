@@ -148,7 +148,7 @@ def delete_post(post_id):
     post = queries.get_post(post_id, current_user, placeholders=True) or abort(
         404, "There is no such post.")
     if not permissions.can_delete(current_user, post):
-        abort(403, "Only the author or a moderator can delete this post.")
+        abort(403, services.why_not_delete(current_user, post))
     if request.method == "GET":
         return render_template("threads/delete.html", post=post, form=ConfirmForm())
     if not ConfirmForm().validate_on_submit():
