@@ -18,6 +18,9 @@ MEMBERS = [
     ("tim", "member"), ("radia", "member"), ("ward", "member"), ("barbara", "member"),
     ("quinn", "member"),  # the newcomer: their marks are held (forum/demo_recognition.py)
 ]
+# How many days ago each member joined: before any demo thread (the oldest is 12 days old).
+JOINED_DAYS_AGO = {"ada": 140, "grace": 96, "linus": 81, "margaret": 63, "tim": 47, "radia": 33,
+                   "ward": 21, "barbara": 16, "quinn": 9}
 
 CATEGORIES = [
     ("community", "Running a community", "Moderation, norms, and keeping a place worth visiting.", None),
@@ -67,6 +70,8 @@ def seed() -> bool:
     if db.session.scalar(select(func.count()).select_from(User)):
         return False
     users = {name: create_user(name, f"{name}@example.org", PASSWORD, role) for name, role in MEMBERS}
+    for name, user in users.items():
+        user.created_at = utcnow() - timedelta(days=JOINED_DAYS_AGO[name], hours=len(name))
     categories = {}
     for slug, name, description, auto_close in CATEGORIES:
         categories[slug] = Category(slug=slug, name=name, description=description,
@@ -81,6 +86,7 @@ def seed() -> bool:
     from forum import demo_recognition
 
     demo_recognition.recognize(users)
+    date_recognition()
     return True
 
 
@@ -99,3 +105,46 @@ def backdate(thread: Thread, days_ago: int) -> None:
     thread.created_at = start
     thread.last_activity_at = start + timedelta(hours=len(posts) - 1)
     db.session.commit()
+
+
+def date_recognition() -> None:
+    """Date the demo's marks, shares and points a few hours after the posts they recognize (a
+    link's points from when its source was written), and rebuild the scores' windows."""
+    from forum.contribution import ledger
+    from forum.contribution.models import ContributionEvent, HelpfulMark, Share
+
+    now = utcnow()
+    written = dict(db.session.execute(select(Post.id, Post.created_at)).all())
+
+    def moment(post_id: int, actor_id: int | None):
+        later = timedelta(hours=1 + ((actor_id or 0) * 5) % 20)
+        return min(now - timedelta(minutes=40), written[post_id] + later)
+
+    for model in (HelpfulMark, Share):
+        for given in db.session.scalars(select(model)):
+            given.created_at = moment(given.post_id, given.user_id)
+    linked = dict(db.session.execute(select(Link.id, Link.created_at)).all())
+    for event in db.session.scalars(select(ContributionEvent)):
+        if event.link_id in linked:
+            event.created_at = linked[event.link_id]
+        elif event.post_id in written:
+            event.created_at = moment(event.post_id, event.actor_id)
+    db.session.flush()
+    date_trust()
+    ledger.recompute_scores(now)
+    db.session.commit()
+
+
+def date_trust() -> None:
+    """A member ada trusted was trusted the day after joining; one trusted by recognition, when
+    the recognition that did it was given."""
+    from forum.contribution.models import ContributionEvent
+
+    for user in db.session.scalars(select(User).where(User.trusted_at.is_not(None))):
+        if user.trusted_via == "moderator":
+            user.trusted_at = user.created_at + timedelta(days=1)
+            continue
+        user.trusted_at = db.session.scalar(select(func.min(ContributionEvent.created_at)).where(
+            ContributionEvent.actor_id == user.trusted_by_id,
+            ContributionEvent.beneficiary_id == user.id,
+            ContributionEvent.kind == user.trusted_via)) or user.trusted_at
