@@ -19,6 +19,9 @@ DEFAULTS = {
     "TRUSTED_PROXIES": 0,
     "RATELIMIT_ENABLED": True,  # false turns off every limit below (forum/moderation/limits.py)
     "LIMIT_LOGIN": "10 per minute",  # login attempts per IP address
+    "LIMIT_LOGIN_ACCOUNT": "10 per hour",  # failed logins per account (or typed name)
+    "LIMIT_EDIT": "10 per minute",  # saved edits per member
+    "LIMIT_PREVIEW": "30 per minute",  # previews per member
     "LIMIT_REGISTER": "5 per hour",  # new accounts per IP address
     "LIMIT_POST": "1 per 10 seconds",  # new threads and replies per member
     "LIMIT_RESET_ADDRESS": "3 per hour",  # password-reset mails asked for one address
