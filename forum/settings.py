@@ -62,6 +62,9 @@ DEFAULTS = {
     "MAIL_SUPPRESS_SEND": False,  # Flask-Mail would suppress sending whenever TESTING is on
     "MAIL_RETRY_DELAYS": "30,120,600,3600,21600",  # seconds between tries while SMTP fails
     "MAIL_DELAY_SECONDS": 600,  # a notification still unread this long is mailed
+    # How long a write waits for SQLite's one write lock before it is answered 503 (a job
+    # tries again). Write transactions are short, so this is rarely more than milliseconds.
+    "SQLITE_BUSY_TIMEOUT_MS": 15_000,
     "AUTO_MIGRATE": None,  # None: migrate on start-up only for the embedded SQLite default
 }
 
