@@ -8,6 +8,7 @@ from sqlalchemy.orm import aliased, contains_eager
 
 from forum.accounts.models import Follow
 from forum.extensions import db
+from forum.permissions import VISITOR, visible_posts
 from forum.reading.models import ReadState
 from forum.threads.models import Post, Thread
 from forum.web import Paginated
@@ -71,8 +72,7 @@ def first_unread(thread_id: int, reader_id: int) -> PostPlace | None:
     """
     position = func.coalesce(select(ReadState.position).where(
         ReadState.user_id == reader_id, ReadState.thread_id == thread_id).scalar_subquery(), 0)
-    visible = select(Post.id, Post.position).where(
-        Post.thread_id == thread_id, Post.deleted_at.is_(None), Post.hidden_at.is_(None))
+    visible = visible_posts(VISITOR, Post.id, Post.position).where(Post.thread_id == thread_id)
     after = visible.where(Post.position > position).order_by(Post.position).limit(1)
     last = visible.order_by(Post.position.desc()).limit(1)
     rows = db.session.execute(select(after.subquery()).union_all(select(last.subquery()))).all()
@@ -93,9 +93,7 @@ class Timeline(Paginated):
 def followed_posts(member_id: int):
     """Visible threads and replies by the members ``member_id`` follows, newest first."""
     followed = select(Follow.followed_id).where(Follow.follower_id == member_id)
-    return (select(Post).join(Thread, Thread.id == Post.thread_id)
-            .where(Post.author_id.in_(followed), Post.deleted_at.is_(None),
-                   Post.hidden_at.is_(None), Thread.deleted_at.is_(None))
+    return (visible_posts(VISITOR).where(Post.author_id.in_(followed))
             .options(contains_eager(Post.thread)))
 
 
