@@ -34,7 +34,7 @@ WRITING = "forum.sqlite_writing"
 WRITE_STATEMENT = re.compile(r"^\s*(INSERT|UPDATE|DELETE|REPLACE|CREATE|DROP|ALTER)\b", re.I)
 
 
-def configure_engine(engine: Engine) -> None:
+def configure_engine(engine: Engine, busy_timeout_ms: int = SQLITE_BUSY_TIMEOUT_MS) -> None:
     if engine.dialect.name != "sqlite":
         return
 
@@ -44,7 +44,7 @@ def configure_engine(engine: Engine) -> None:
         dbapi_connection.isolation_level = None
         cursor = dbapi_connection.cursor()
         cursor.execute("PRAGMA journal_mode=WAL")
-        cursor.execute(f"PRAGMA busy_timeout={SQLITE_BUSY_TIMEOUT_MS}")
+        cursor.execute(f"PRAGMA busy_timeout={int(busy_timeout_ms)}")
         cursor.execute("PRAGMA foreign_keys=ON")
         cursor.execute("PRAGMA synchronous=NORMAL")
         cursor.close()
@@ -55,11 +55,15 @@ def configure_engine(engine: Engine) -> None:
         connection.info[WRITING] = False
 
     @event.listens_for(engine, "before_cursor_execute")
-    def before_write(connection, cursor, statement, _parameters, _context, _executemany):
+    def before_write(connection, _cursor, statement, _parameters, _context, _executemany):
         if connection.info.get(WRITING) is False and WRITE_STATEMENT.match(statement):
-            cursor.execute("ROLLBACK")
-            cursor.execute("BEGIN IMMEDIATE")
-            connection.info[WRITING] = True
+            _take_write_lock(connection)
+
+
+def _take_write_lock(connection) -> None:
+    connection.info[WRITING] = True
+    connection.exec_driver_sql("ROLLBACK")
+    connection.exec_driver_sql("BEGIN IMMEDIATE")
 
 
 def begin_write(session=None) -> None:
@@ -69,9 +73,7 @@ def begin_write(session=None) -> None:
 
     connection = (session or db.session).connection()
     if connection.dialect.name == "sqlite" and connection.info.get(WRITING) is False:
-        connection.exec_driver_sql("ROLLBACK")
-        connection.exec_driver_sql("BEGIN IMMEDIATE")
-        connection.info[WRITING] = True
+        _take_write_lock(connection)
 
 
 def insert_ignore(table, **values):

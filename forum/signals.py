@@ -11,3 +11,8 @@ from blinker import Namespace
 _signals = Namespace()
 post_changed = _signals.signal("post-changed")
 post_committed = _signals.signal("post-committed")
+
+# Sent inside the transaction that deletes an account (forum/accounts/services.py), with the
+# member's row as sender, before it is emptied: receivers delete what their package keeps
+# about the member alone (notifications, watches, preferences), in the same commit.
+account_deleting = _signals.signal("account-deleting")

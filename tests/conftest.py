@@ -152,6 +152,17 @@ def app(app_factory):
 
 
 @pytest.fixture
+def sqlite_app(app_factory, db_backend):
+    """An app on SQLite (skipped on PostgreSQL) whose writes wait at most 200 ms for the
+    database's write lock, not 15 s: for tests of what happens when it cannot be had."""
+    if db_backend != "sqlite":
+        pytest.skip("SQLite's database-wide write lock")
+    app = app_factory(SQLITE_BUSY_TIMEOUT_MS=200)
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture
 def client(app):
     return app.test_client()
 

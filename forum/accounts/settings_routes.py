@@ -73,6 +73,8 @@ def index():
 @bp.post("/bio")
 def bio():
     form = BioForm()
+    if "bio" not in request.form:  # an empty bio clears it; a form without the field is wrong
+        return render_settings(400, bio_error="The form has no bio field; please try again.")
     if not form.validate_on_submit():
         return render_settings(400, bio_form=form, bio_error=first_error(form))
     try:

@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from flask import current_app, has_request_context, request
 from sqlalchemy import select
 
-from forum import locking, pagecache
+from forum import locking, pagecache, permissions
 from forum.contribution import ledger
 from forum.database import insert_ignore, retrying
 from forum.errors import Refused
@@ -76,19 +76,11 @@ def resolve_target(kind: str, target_id: int) -> tuple[Thread, Post] | None:
     """The thread and post a target names (a thread means its opening post), if both are live."""
     if kind == "post":
         post = db.session.get(Post, target_id)
-        if post is None or not post.is_visible:
-            return None
-        thread = post.thread
     else:
-        thread = db.session.get(Thread, target_id)
-        if thread is None:
-            return None
-        post = db.session.scalar(select(Post).where(Post.thread_id == thread.id, Post.position == 1))
-        if post is None or not post.is_visible:
-            return None
-    if thread.deleted_at is not None:
+        post = db.session.scalar(select(Post).where(Post.thread_id == target_id, Post.position == 1))
+    if not permissions.can_see_post(permissions.VISITOR, post):
         return None
-    return thread, post
+    return post.thread, post
 
 
 def target_url_for(thread: Thread, post: Post) -> str:
@@ -145,7 +137,7 @@ def sync_post_links(post: Post, action: str) -> None:
     ).all()
     by_target = {(link.target_thread_id, link.target_post_id): link for link in existing}
     wanted: dict[tuple[int, int], tuple[Thread, Post, str]] = {}
-    if action not in ("deleted", "hidden") and post.is_visible:
+    if action not in ("deleted", "hidden") and permissions.can_see_post(permissions.VISITOR, post):
         for (kind, target_id), href in internal_targets(post.html, site_host()).items():
             resolved = resolve_target(kind, target_id)
             if resolved is None or resolved[1].id == post.id:
@@ -291,15 +283,15 @@ def receive_ping(kind: str, source: str, target: str) -> tuple[int, bool]:
     if link is None:
         # Two identical pings at once: one row (the unique source and target), and the
         # second is answered as a repeat.
-        stored = db.session.execute(insert_ignore(
+        stored = db.session.scalar(insert_ignore(
             Link.__table__, kind=kind, status="verifying", source_url=source,
             target_url=target_url, target_thread_id=thread.id, target_post_id=post.id,
-            created_at=now, updated_at=now)).rowcount
+            created_at=now, updated_at=now).returning(Link.__table__.c.id))
+        if stored is not None:
+            db.session.commit()
+            return stored, True
         link = db.session.scalar(select(Link).where(Link.source_url == source,
                                                     Link.target_url == target_url))
-        if stored:
-            db.session.commit()
-            return link.id, True
     # Decide on the link as its lock returns it: a simultaneous ping may have changed it.
     link = locking.lock_link(link.id)
     if kind == "pingback" and link.status in LIVE:
@@ -356,7 +348,7 @@ def award_pingback(link: Link) -> None:
 
 
 def check_moderator(user) -> None:
-    if not (user.is_authenticated and user.is_moderator):
+    if not permissions.can_decide_link(user):
         raise Refused("Only moderators can approve or reject links.", 403)
 
 
