@@ -47,6 +47,9 @@ DEFAULTS = {
     "POINTS_PINGBACK": 5,
     "SCORE_HALF_LIFE_DAYS": 90,
     "PAGE_CACHE_SECONDS": 60,  # visitors' pages are cached this long at most (0: never)
+    # A page's validator read lately is reused this long by the process that read it; other
+    # processes' writes show after at most this long (forum/database.py, read_validator).
+    "VALIDATOR_SECONDS": 1.0,
     # Windowed scores drop aged events at most this often (0: before every read).
     "SCORE_SWEEP_SECONDS": 60,
     # Mail (forum/mail.py): Flask-Mail over SMTP when MAIL_SERVER is set, else .eml files in

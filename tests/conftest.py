@@ -102,6 +102,9 @@ def test_config(db_backend, tmp_path, request) -> dict:
         "RATELIMIT_ENABLED": False,
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # tests make many members; keep it cheap
         "SCORE_SWEEP_SECONDS": 0,
+        # Validators are read on every request (tests write rows directly); the memory that
+        # spares the query has tests of its own (tests/perf/test_page_cache.py).
+        "VALIDATOR_SECONDS": 0,
         "SERVER_NAME": None,
         "MAIL_FOLDER": str(tmp_path / "mail"),  # .eml files stay out of the source tree
     }
