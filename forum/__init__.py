@@ -53,6 +53,9 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     from forum.moderation import limits
 
     limits.init_app(app)
+    from forum import notifications
+
+    notifications.init_app(app)
 
     from forum import cli
 
@@ -72,7 +75,8 @@ def register_blueprints(app: Flask) -> None:
     from forum.feeds.routes import bp as feeds
     from forum.links.routes import bp as links
     from forum.moderation.routes import bp as moderation
+    from forum.notifications.routes import bp as notifications
     from forum.threads.routes import bp as threads
 
-    for blueprint in (accounts, threads, api, links, feeds, contribution, moderation):
+    for blueprint in (accounts, threads, api, links, feeds, contribution, moderation, notifications):
         app.register_blueprint(blueprint)

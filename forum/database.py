@@ -6,6 +6,9 @@ so concurrent writers queue for it instead of failing when a read tries to upgra
 else (GETs, jobs, commands) begins deferred, so a job that reads and then fetches a URL holds
 no lock meanwhile.
 """
+from contextlib import contextmanager
+from contextvars import ContextVar
+
 from flask import current_app, has_request_context, request
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
@@ -13,10 +16,23 @@ from sqlalchemy.exc import DBAPIError
 
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 SQLITE_BUSY_TIMEOUT_MS = 15_000
+_writing: ContextVar[bool] = ContextVar("forum_writing", default=False)
 
 
 def is_write_request() -> bool:
-    return has_request_context() and request.method not in READ_METHODS
+    return _writing.get() or (has_request_context() and request.method not in READ_METHODS)
+
+
+@contextmanager
+def writing(on: bool = True):
+    """Transactions begun inside this block write (``BEGIN IMMEDIATE`` on SQLite), as a POST's
+    do: for jobs that read and then write, which a deferred transaction could not do while
+    another connection writes (SQLite answers "database is locked" at once)."""
+    token = _writing.set(on)
+    try:
+        yield
+    finally:
+        _writing.reset(token)
 
 
 def configure_engine(engine: Engine) -> None:

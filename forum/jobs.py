@@ -17,13 +17,30 @@ QUEUE_NAME = "forum"
 DEFAULT_RETRY_DELAYS: tuple[int, ...] = ()
 
 
-def enqueue(func: Callable, *args, retry_delays: Sequence[int] = DEFAULT_RETRY_DELAYS) -> None:
-    """Run ``func(*args)`` in the background; on failure retry after each of ``retry_delays`` seconds."""
-    current_app.extensions["forum.jobs"].enqueue(func, args, tuple(retry_delays))
+def enqueue(func: Callable, *args, retry_delays: Sequence[int] = DEFAULT_RETRY_DELAYS,
+            delay: float = 0) -> None:
+    """Run ``func(*args)`` in the background (not before ``delay`` seconds from now); on
+    failure retry after each of ``retry_delays`` seconds."""
+    backend = current_app.extensions["forum.jobs"]
+    if delay > 0:
+        backend.enqueue_later(delay, func, args, tuple(retry_delays))
+    else:
+        backend.enqueue(func, args, tuple(retry_delays))
 
 
 def drain(app: Flask, timeout: float = 30) -> None:
-    """Run every queued job to the end (tests and the ``drain`` path of the CLI)."""
+    """Run every queued job to the end (tests and the ``drain`` path of the CLI).
+
+    The caller's own read transaction ends first: it would hold SQLite's lock against the
+    jobs, and its snapshot would not show what they wrote."""
+    from flask import has_app_context
+
+    from forum.extensions import db
+
+    if has_app_context():
+        session = db.session()
+        if session.in_transaction() and not (session.new or session.dirty or session.deleted):
+            session.rollback()
     app.extensions["forum.jobs"].drain(timeout)
 
 
@@ -57,6 +74,13 @@ class ThreadQueue:
             finally:
                 self.queue.task_done()
 
+    def enqueue_later(self, delay, func, args, retry_delays):
+        # A timer in this process: a restart loses it, which is why whatever is scheduled
+        # this way (notification mail) is also picked up by the next run of its sweep.
+        timer = threading.Timer(delay, self.enqueue, (func, args, retry_delays))
+        timer.daemon = True
+        timer.start()
+
     def retry_later(self, func, args, retry_delays):
         with self.lock:
             self.pending_retries += 1
@@ -89,6 +113,14 @@ class RedisQueue:
 
         retry = Retry(max=len(retry_delays), interval=list(retry_delays)) if retry_delays else None
         self.queue.enqueue(func, *args, retry=retry)
+
+    def enqueue_later(self, delay, func, args, retry_delays):
+        from datetime import timedelta
+
+        from rq import Retry
+
+        retry = Retry(max=len(retry_delays), interval=list(retry_delays)) if retry_delays else None
+        self.queue.enqueue_in(timedelta(seconds=delay), func, *args, retry=retry)
 
     def drain(self, timeout):
         from rq import SimpleWorker

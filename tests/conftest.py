@@ -15,12 +15,13 @@ from email import policy as email_policy
 
 import pytest
 from hypothesis import settings as hypothesis_settings
+from flask.testing import FlaskClient
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
 from werkzeug.serving import make_server
 
 from forum import create_app
-from forum.database import create_schema
+from forum.database import create_schema, writing
 from forum.extensions import db
 
 # CI runs each property test on the same examples every time (and without the per-example
@@ -113,6 +114,34 @@ def reset_postgres() -> None:
         connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
 
 
+def end_read_transaction() -> None:
+    """End the test's own open transaction when it holds nothing unsaved.
+
+    A test shares one session across its requests (the app context lives as long as the
+    test), so a transaction begun by reading an attribute between requests would otherwise
+    carry into the next request, and on SQLite a deferred transaction cannot write once a
+    background job (notifications, links) has written since it began. In production every
+    request has a session of its own; this gives each test request the same fresh start."""
+    from flask import has_app_context
+
+    if not has_app_context():
+        return  # a client used outside the test's app context: each request has its own
+    session = db.session()
+    if session.in_transaction() and not (session.new or session.dirty or session.deleted):
+        session.rollback()
+
+
+class ForumClient(FlaskClient):
+    """The test client; each request starts and ends without the test's read transaction."""
+
+    def open(self, *args, **kwargs):
+        end_read_transaction()
+        try:
+            return super().open(*args, **kwargs)
+        finally:
+            end_read_transaction()
+
+
 @pytest.fixture
 def app_factory(db_backend, tmp_path, request):
     """Build an app over this test's database; extra settings override the test defaults."""
@@ -122,6 +151,7 @@ def app_factory(db_backend, tmp_path, request):
         config = test_config(db_backend, tmp_path, request)
         config.update(overrides)
         app = create_app(config)
+        app.test_client_class = ForumClient
         with app.app_context():
             if not made:
                 if db_backend == "sqlite":
@@ -131,7 +161,11 @@ def app_factory(db_backend, tmp_path, request):
         made.append(app)
         return app
 
-    yield build
+    # The test's own statements begin as writers on SQLite, as a form's do, so a background
+    # job (notifications, links) waits for the test's transaction instead of the test failing
+    # to write after a job did ("database is locked"). live_server turns this off again.
+    with writing(True):
+        yield build
     for app in made:
         with app.app_context():
             db.session.remove()
@@ -168,14 +202,18 @@ class Make:
 
         self.count += 1
         name = name or f"member{self.count}"
-        return create_user(name, f"{name}@example.org", password, role)
+        end_read_transaction()
+        with writing():
+            return create_user(name, f"{name}@example.org", password, role)
 
     def category(self, slug: str = "general", name: str | None = None, auto_close_days=None):
         from forum.threads.models import Category
 
         category = Category(slug=slug, name=name or slug.title(), auto_close_days=auto_close_days)
-        db.session.add(category)
-        db.session.commit()
+        end_read_transaction()
+        with writing():
+            db.session.add(category)
+            db.session.commit()
         return category
 
     def thread(self, author=None, category=None, title: str = "A thread", body: str = "Opening post.",
@@ -186,15 +224,21 @@ class Make:
         if category is None:
             self.default_category = self.default_category or self.category("default", "Default")
             category = self.default_category
-        with self.app.test_request_context():
-            return create_thread(author, category, title, body, tags)
+        end_read_transaction()
+        with self.app.test_request_context(method="POST"):  # a writing transaction, as a form's
+            thread = create_thread(author, category, title, body, tags)
+        end_read_transaction()
+        return thread
 
     def reply(self, thread, author=None, body: str = "A reply."):
         from forum.threads.services import reply
 
         author = author or self.user()
-        with self.app.test_request_context():
-            return reply(thread.id, author, body)
+        end_read_transaction()
+        with self.app.test_request_context(method="POST"):
+            post = reply(thread.id, author, body)
+        end_read_transaction()
+        return post
 
 
 @pytest.fixture
@@ -234,6 +278,8 @@ def counting_queries(engine):
     statements: list[str] = []
 
     def record(conn, cursor, statement, *args):
+        if threading.current_thread().name == "forum-jobs":
+            return  # background jobs (notifications, links) running meanwhile are not the page's
         if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT",
                                                       "RELEASE", "PRAGMA")):
             statements.append(statement)
@@ -255,6 +301,10 @@ def count_queries(app):
 @pytest.fixture
 def live_server(app):
     """The test's app served over HTTP on 127.0.0.1 (threaded), for browsers and races."""
+    # Requests are served from other threads: a read of the test's own must not hold the
+    # database's write lock against them meanwhile.
+    reading = writing(False)
+    reading.__enter__()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -262,6 +312,7 @@ def live_server(app):
     yield server
     server.shutdown()
     thread.join(5)
+    reading.__exit__(None, None, None)
 
 
 @pytest.fixture
@@ -315,7 +366,10 @@ class SMTPServer:
             self.failures_left = count
 
     def wait_for(self, count: int, timeout: float = 15) -> list:
-        """The first ``count`` messages, once they have arrived (fails after ``timeout``)."""
+        """The first ``count`` messages, once they have arrived (fails after ``timeout``).
+
+        The test's own read transaction ends first, so the jobs that send can write."""
+        end_read_transaction()
         with self.condition:
             arrived = self.condition.wait_for(lambda: len(self.messages) >= count, timeout)
             assert arrived, f"{len(self.messages)} of {count} messages arrived in {timeout} s"

@@ -16,6 +16,7 @@ from forum.links.fetch import BadURL, BlockedAddress, FetchError, TooLarge, fetc
 from forum.links.models import Link, OutgoingMention
 from forum.links.services import (
     accept_verified,
+    announce_pingback,
     internal_target,
     refuse_verification,
     resolve_target,
@@ -55,6 +56,7 @@ def verify_link(link_id: int) -> None:
         refuse_verification(link, f"The source could not be fetched: {error}", gone=False)
         db.session.commit()
         return
+    was = link.status
     target = resolve_target(*named_target(link))
     if result.status in GONE:
         refuse_verification(link, f"The source answered {result.status}.", gone=True)
@@ -74,6 +76,8 @@ def verify_link(link_id: int) -> None:
             title = (context.title if context else "") or link.source_url
             accept_verified(link, title, context.excerpt if context else "")
     db.session.commit()
+    if link.status == "approved" and was != "approved":
+        announce_pingback(link)
 
 
 def named_target(link: Link) -> tuple[str, int]:

@@ -12,7 +12,7 @@ from forum.errors import Refused
 from forum.extensions import db
 from forum.moderation.audit import log_action
 from forum.moderation.models import Flag
-from forum.signals import post_changed, post_committed
+from forum.signals import post_changed, post_committed, thread_closed
 from forum.threads.models import Category, Post, Thread, auto_close_reason
 from forum.threads.services import lock_thread
 from forum.timeutil import utcnow
@@ -83,6 +83,7 @@ def close_thread(thread_id: int, actor: User, reason: str) -> Thread:
     thread.closed_by_role = "moderator" if actor.is_moderator else "author"
     log_action(actor, "close", "thread", thread.id, reason)
     db.session.commit()
+    thread_closed.send(thread_id, actor_id=actor.id)
     return thread
 
 

@@ -14,6 +14,7 @@ from forum.accounts.models import User
 from forum.errors import Refused
 from forum.extensions import db
 from forum.markup import render_markdown
+from forum.notifications.mentions import check_new_member_mentions, link_mentions, members_named
 from forum.signals import post_changed, post_committed
 from forum.threads.models import Category, Post, PostRevision, Tag, Thread
 from forum.timeutil import utcnow
@@ -59,8 +60,14 @@ def site_host() -> str | None:
         return None
 
 
-def render(body: str) -> str:
-    return render_markdown(body, site_host())
+def render(body: str, writer: User | None = None) -> str:
+    """A post's stored HTML: Markdown rendered and sanitized, ``@name`` mentions linked.
+
+    With ``writer``, a new member's post mentioning too many members is refused."""
+    html = link_mentions(render_markdown(body, site_host()), members_named)
+    if writer is not None:
+        check_new_member_mentions(writer, html)
+    return html
 
 
 def check_body(body: str) -> str:
@@ -97,11 +104,12 @@ def create_thread(author: User, category: Category, title: str, body: str, tags:
     if len(title) > 200:
         raise Refused("A title holds at most 200 characters.")
     body = check_body(body)
+    html = render(body, author)
     now = utcnow()
     thread = Thread(category=category, author=author, title=title, slug=slugify(title),
                     created_at=now, last_activity_at=now, post_count=1,
                     tags=tags_named(parse_tags(tags)))
-    post = Post(thread=thread, author=author, position=1, body=body, html=render(body),
+    post = Post(thread=thread, author=author, position=1, body=body, html=html,
                 created_at=now)
     db.session.add_all([thread, post])
     db.session.flush()
@@ -133,6 +141,7 @@ def reply(thread_id: int, author: User, body: str) -> Post:
     """Add a reply. A closed thread refuses it (403); a reply never lands after a close."""
     check_can_write(author, body)
     body = check_body(body)
+    html = render(body, author)
     thread = lock_thread(thread_id)
     now = utcnow()
     closed, reason = thread.closed_state(now)
@@ -143,7 +152,7 @@ def reply(thread_id: int, author: User, body: str) -> Post:
     thread.reply_count += 1
     thread.last_activity_at = now
     post = Post(thread=thread, author=author, position=thread.post_count, body=body,
-                html=render(body), created_at=now)
+                html=html, created_at=now)
     db.session.add(post)
     db.session.flush()
     post_changed.send(post, action="created")
@@ -171,10 +180,11 @@ def edit_post(post: Post, editor: User, body: str, from_version: int) -> Post:
                       "The newer text is shown below; make your change again.", 409)
     if body == post.body:
         return post
+    html = render(body, editor)
     db.session.add(PostRevision(post_id=post.id, version=post.version, body=post.body,
                                 editor_id=editor.id))
     post.body = body
-    post.html = render(body)
+    post.html = html
     post.edited_at = utcnow()
     try:
         db.session.flush()
