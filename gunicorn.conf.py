@@ -9,13 +9,16 @@ import multiprocessing
 import os
 
 bind = os.environ.get("FORUM_BIND", "127.0.0.1:8000")
-# Python processes are the unit of parallelism: about two per core. Each holds its own
-# database connection pool (pool_size 5 by default), so mind PostgreSQL's max_connections.
-workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2))
+# With Redis, Python processes are the unit of parallelism: about two per core. Each holds its
+# own database connection pool (pool_size 5 by default), so mind PostgreSQL's max_connections.
+# Without Redis, rate limits, the page cache and the job thread live in the process's memory,
+# so one process serves, with more threads: every limit then counts every request.
+shared_state = bool(os.environ.get("FORUM_REDIS_URL"))
+workers = int(os.environ.get("WEB_CONCURRENCY", multiprocessing.cpu_count() * 2 if shared_state else 1))
 # Threads let a process overlap waiting on the database and Redis, and keep connections alive
 # (a reverse proxy or a benchmark reuses them).
 worker_class = "gthread"
-threads = int(os.environ.get("FORUM_THREADS", 4))
+threads = int(os.environ.get("FORUM_THREADS", 4 if shared_state else 8))
 keepalive = 5
 timeout = 30
 graceful_timeout = 30

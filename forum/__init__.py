@@ -1,5 +1,6 @@
 """The forum: a Flask app that ranks members by the value they give others."""
 import os
+from pathlib import Path
 
 from flask import Flask
 from werkzeug.middleware.proxy_fix import ProxyFix
@@ -12,12 +13,15 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
 
     Works as ``flask --app forum``, ``gunicorn "forum:create_app()"`` and the ``forum`` script.
     """
+    # FORUM_INSTANCE_PATH: where the embedded database, the secret key and mail files live
+    # (default: ./instance beside a source checkout, <prefix>/var/forum-instance when installed).
+    instance_path = instance_path or os.environ.get("FORUM_INSTANCE_PATH") or None
     app = Flask(
         __name__,
         instance_relative_config=True,
         instance_path=instance_path,
-        template_folder="../templates",
-        static_folder="../static",
+        template_folder=resource_dir("templates"),
+        static_folder=resource_dir("static"),
     )
     os.makedirs(app.instance_path, exist_ok=True)
     app.config.from_mapping(settings.DEFAULTS)
@@ -34,7 +38,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
         database.configure_engine(db.engine)
     from forum.threads import search
 
-    migrate.init_app(app, db, directory=os.path.join(app.root_path, "..", "migrations"),
+    migrate.init_app(app, db, directory=resource_dir("migrations"),
                      render_as_batch=True, compare_type=True,
                      include_object=search.include_object)
     login_manager.init_app(app)
@@ -53,6 +57,10 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     from forum.moderation import limits
 
     limits.init_app(app)
+    from forum import accounts, reading
+
+    accounts.init_app(app)
+    reading.init_app(app)
     from forum import notifications
 
     notifications.init_app(app)
@@ -61,15 +69,25 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
 
     cli.init_app(app)
     if app.config["AUTO_MIGRATE"]:
-        database.upgrade_on_first_run(app)
+        # Not now: importing the app, or `forum --help`, must never touch the database.
+        database.migrate_before_first_use(app)
     if proxies := int(app.config["TRUSTED_PROXIES"]):
         # Outermost, so every layer (the feeds' 304 path included) sees the client's request.
-        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)
+        app.wsgi_app = ProxyFix(app.wsgi_app, x_for=proxies, x_proto=proxies, x_host=proxies)  # type: ignore[method-assign]
     return app
+
+
+def resource_dir(name: str) -> str:
+    """Where ``templates``, ``static`` or ``migrations`` is: inside the package when installed
+    from a wheel, beside it in a source checkout (the project's own layout)."""
+    package = Path(__file__).resolve().parent
+    installed = package / name
+    return str(installed if installed.is_dir() else package.parent / name)
 
 
 def register_blueprints(app: Flask) -> None:
     from forum.accounts.routes import bp as accounts
+    from forum.accounts.settings_routes import bp as settings
     from forum.api.routes import bp as api
     from forum.contribution.routes import bp as contribution
     from forum.feeds.routes import bp as feeds
@@ -78,5 +96,6 @@ def register_blueprints(app: Flask) -> None:
     from forum.notifications.routes import bp as notifications
     from forum.threads.routes import bp as threads
 
-    for blueprint in (accounts, threads, api, links, feeds, contribution, moderation, notifications):
+    for blueprint in (accounts, settings, threads, api, links, feeds, contribution, moderation,
+                      notifications):
         app.register_blueprint(blueprint)

@@ -6,14 +6,21 @@ so concurrent writers queue for it instead of failing when a read tries to upgra
 else (GETs, jobs, commands) begins deferred, so a job that reads and then fetches a URL holds
 no lock meanwhile.
 """
+import fcntl
+import functools
+import logging
+import os
+import threading
 from contextlib import contextmanager
 from contextvars import ContextVar
 
-from flask import current_app, has_request_context, request
+from flask import Flask, current_app, has_request_context, request
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError
 
+log = logging.getLogger(__name__)
+_MIGRATE_LOCK = threading.Lock()
 READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 _writing: ContextVar[bool] = ContextVar("forum_writing", default=False)
@@ -55,12 +62,56 @@ def configure_engine(engine: Engine) -> None:
         connection.exec_driver_sql("BEGIN IMMEDIATE" if is_write_request() else "BEGIN")
 
 
-def upgrade_on_first_run(app) -> None:
-    """Bring the embedded database to the newest migration (a no-op once it is there)."""
-    from flask_migrate import upgrade
+def migrate_before_first_use(app: Flask) -> None:
+    """Migrate the embedded database when it is first used: before the first request a
+    process serves, and before the forum's own commands (see :func:`needs_database`).
 
-    with app.app_context():
-        upgrade()
+    Never at import or start-up, so ``forum --help`` and ``import forum`` leave the disk alone.
+    """
+    app.extensions["forum.migrated"] = False
+    app.before_request(lambda: ensure_migrated(app))
+
+
+def ensure_migrated(app: Flask) -> None:
+    """Bring the database to the newest migration once per process, and say so when it did."""
+    if app.extensions.get("forum.migrated", True):
+        return
+    with _MIGRATE_LOCK:
+        if app.extensions["forum.migrated"]:
+            return
+        from alembic import command
+        from alembic.migration import MigrationContext
+        from alembic.script import ScriptDirectory
+
+        from forum.extensions import db
+
+        with app.app_context():
+            config = app.extensions["migrate"].migrate.get_config()
+            head = ScriptDirectory.from_config(config).get_current_head()
+            # Several processes may start at once on one SQLite file: one migrates, the
+            # others wait for it and then find nothing to do.
+            with open(os.path.join(app.instance_path, "migrate.lock"), "w") as lock:
+                fcntl.flock(lock, fcntl.LOCK_EX)
+                with db.engine.connect() as connection:
+                    current = MigrationContext.configure(connection).get_current_revision()
+                if current != head:
+                    command.upgrade(config, "head")
+                    where = db.engine.url.render_as_string(hide_password=True)
+                    message = (f"Created the database at {where} and migrated it to {head}."
+                               if current is None else
+                               f"Migrated the database at {where} from {current} to {head}.")
+                    log.warning(message)
+        app.extensions["forum.migrated"] = True
+
+
+def needs_database(command):
+    """For CLI commands: migrate the embedded database first, as a request would."""
+    @functools.wraps(command)
+    def run(*args, **kwargs):
+        ensure_migrated(current_app._get_current_object())
+        return command(*args, **kwargs)
+
+    return run
 
 
 def create_schema() -> None:

@@ -6,6 +6,8 @@ from flask import Flask, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
 from werkzeug.exceptions import HTTPException
 
+from forum.extensions import db
+
 log = logging.getLogger(__name__)
 
 class Refused(Exception):
@@ -36,6 +38,13 @@ def wants_json() -> bool:
 
 
 def error_response(status: int, message: str | None = None, code: str | None = None):
+    """The error page (or JSON under /api). Whatever the request did in the database is rolled
+    back first: a failed statement must not break the page that reports it, and a refusal
+    stores nothing."""
+    try:
+        db.session.rollback()
+    except Exception:  # the connection itself is gone: the page needs no database
+        log.warning("rollback before the error page failed", exc_info=True)
     message = message or MESSAGES.get(status, "Something went wrong.")
     if wants_json():
         code = code or {400: "bad_request", 403: "forbidden", 404: "not_found", 405:
@@ -45,30 +54,56 @@ def error_response(status: int, message: str | None = None, code: str | None = N
     return make_response(render_template("error.html", status=status, message=message), status)
 
 
-def refuse_malformed_requests():
-    """Refuse (400) what no page can store or look up, rather than fail in the database.
+def malformed_address(environ) -> str | None:
+    """Why a request's path or query cannot be looked up: a NUL character (PostgreSQL's text
+    cannot hold one) or bytes that are not UTF-8, raw or percent-encoded (Werkzeug would keep
+    them as replacement characters or literal ``%FF`` text). None when it is fine."""
+    path = environ.get("PATH_INFO", "").encode("latin-1", "replace")  # WSGI: bytes as latin-1
+    # As sent, where the server keeps it (gunicorn, Werkzeug): some decode PATH_INFO lossily.
+    raw_path = (environ.get("RAW_URI") or environ.get("REQUEST_URI") or "").split("?", 1)[0]
+    query = environ.get("QUERY_STRING", "").encode("latin-1", "replace")
+    return (_malformed(path, "address")
+            or _malformed(unquote_to_bytes(raw_path.encode("latin-1", "replace")), "address")
+            or _malformed(unquote_to_bytes(query), "address"))
 
-    A form body that is not valid UTF-8 (Werkzeug would keep undecodable percent-escapes as
-    literal text), and a NUL character in the path, the query or the form (PostgreSQL's
-    text cannot hold one).
-    """
-    if "\x00" in request.path or any("\x00" in key or "\x00" in value
-                                      for key, value in request.args.items(multi=True)):
-        return error_response(400, "The address contains a NUL character.", "bad_request")
-    if request.mimetype != "application/x-www-form-urlencoded":
-        return None
-    raw = request.get_data(cache=True)
+
+def _malformed(raw: bytes, what: str) -> str | None:
+    if b"\x00" in raw:
+        return f"The {what} contains a NUL character."
     try:
-        text = unquote_to_bytes(raw.replace(b"+", b" ")).decode("utf-8")
+        raw.decode("utf-8")
     except UnicodeDecodeError:
-        return error_response(400, "The form is not valid UTF-8.", "bad_encoding")
-    if "\x00" in text:
-        return error_response(400, "The form contains a NUL character.", "bad_request")
+        return f"The {what} is not valid UTF-8."
+    return None
+
+
+def malformed_form() -> str | None:
+    """Why a submitted form cannot be stored: NUL or invalid UTF-8 anywhere in it, raw or
+    percent-encoded, URL-encoded or multipart. Reads the body before anything parses it (the
+    CSRF check would consume it), and keeps it cached for the form parser."""
+    if request.mimetype == "application/x-www-form-urlencoded":
+        raw = request.get_data(cache=True)
+        return _malformed(raw, "form") or _malformed(unquote_to_bytes(raw.replace(b"+", b" ")), "form")
+    if request.mimetype == "multipart/form-data":
+        raw = request.get_data(cache=True)
+        if any("\x00" in key or "\x00" in value for key, value in request.form.items(multi=True)):
+            return "The form contains a NUL character."
+        if not request.files:  # no file to carry binary bytes: the whole body is text
+            return _malformed(raw, "form")
+    return None
+
+
+def refuse_malformed_requests():
+    """Refuse (400) what no page can store or look up, rather than fail in the database."""
+    problem = malformed_address(request.environ) or malformed_form()
+    if problem:
+        return error_response(400, problem, "bad_encoding" if "UTF-8" in problem else "bad_request")
     return None
 
 
 def init_app(app: Flask) -> None:
-    app.before_request(refuse_malformed_requests)
+    # First of all, before the CSRF check reads the form.
+    app.before_request_funcs.setdefault(None, []).insert(0, refuse_malformed_requests)
 
     @app.errorhandler(CSRFError)
     def csrf_error(error):
@@ -85,6 +120,12 @@ def init_app(app: Flask) -> None:
             if name in ("Allow", "Retry-After"):
                 response.headers[name] = value
         return response
+
+    @app.errorhandler(Refused)
+    def refused(error: Refused):
+        # A route that lets a service's refusal through still answers with its status.
+        db.session.rollback()
+        return error_response(error.status, error.message)
 
     @app.errorhandler(UnicodeDecodeError)
     def bad_encoding(error):

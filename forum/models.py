@@ -1,5 +1,5 @@
 """Every model, imported in one place so Alembic and ``create_all`` see the whole schema."""
-from forum.accounts.models import Follow, User
+from forum.accounts.models import AccountSession, ApiToken, Follow, RecoveryCode, User
 from forum.contribution.models import ContributionEvent, HelpfulMark, MemberScore, Share
 from forum.links.models import Link, OutgoingMention
 from forum.moderation.models import Flag, ModerationAction
@@ -10,9 +10,13 @@ from forum.notifications.models import (
     NotificationSettings,
     ThreadWatch,
 )
+from forum.reading.models import FeedToken, ReadState
 from forum.threads.models import Category, Post, PostRevision, Tag, Thread, thread_tags
 
 __all__ = [
-    "Category", "ContributionEvent", "Flag", "Follow", "HelpfulMark", "Link", "MemberScore",
-    "ModerationAction", "Notification", "NotificationSettings", "Heard", "ThreadWatch", "CategoryWatch", "OutgoingMention", "Post", "PostRevision", "Share", "Tag", "Thread", "User", "thread_tags",
+    "AccountSession", "ApiToken", "RecoveryCode",
+    "Category", "CategoryWatch", "ContributionEvent", "FeedToken", "Flag", "Follow", "Heard",
+    "HelpfulMark", "Link", "MemberScore", "ModerationAction", "Notification",
+    "NotificationSettings", "OutgoingMention", "Post", "PostRevision", "ReadState",
+    "Share", "Tag", "Thread", "ThreadWatch", "User", "thread_tags",
 ]

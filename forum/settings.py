@@ -5,6 +5,7 @@ then the test config, and finally :func:`finalize` derives what the extensions r
 """
 import os
 import secrets
+from datetime import timedelta
 from pathlib import Path
 
 DEFAULTS = {
@@ -20,6 +21,11 @@ DEFAULTS = {
     "LIMIT_LOGIN": "10 per minute",  # login attempts per IP address
     "LIMIT_REGISTER": "5 per hour",  # new accounts per IP address
     "LIMIT_POST": "1 per 10 seconds",  # new threads and replies per member
+    "LIMIT_RESET_ADDRESS": "3 per hour",  # password-reset mails asked for one address
+    "LIMIT_RESET_IP": "10 per hour",  # password-reset requests per IP address
+    "LIMIT_TWO_FACTOR": "10 per minute",  # two-factor codes tried per IP address
+    "SESSION_DAYS": 30,  # a login unused this long ends (and its remember cookie with it)
+    "SESSION_TOUCH_SECONDS": 300,  # a session's "last seen" is written at most this often
     "NEW_MEMBER_HOURS": 24,  # a member this young with no helpful mark received yet is new
     "NEW_MEMBER_MAX_LINKS": 2,  # links a new member may put in one post
     "LINKS_AUTO_APPROVE": False,
@@ -53,6 +59,7 @@ DEFAULTS = {
     "MAIL_SUPPRESS_SEND": False,  # Flask-Mail would suppress sending whenever TESTING is on
     "MAIL_RETRY_DELAYS": "30,120,600,3600,21600",  # seconds between tries while SMTP fails
     "MAIL_DELAY_SECONDS": 600,  # a notification still unread this long is mailed
+    "NOTIFICATIONS_POLL_SECONDS": 30,  # how often an open page asks for the unread count
     "AUTO_MIGRATE": None,  # None: migrate on start-up only for the embedded SQLite default
 }
 
@@ -99,6 +106,9 @@ def finalize(config, instance_path: str) -> None:
     config["SESSION_COOKIE_SAMESITE"] = "Lax"
     config["REMEMBER_COOKIE_HTTPONLY"] = True
     config["REMEMBER_COOKIE_SAMESITE"] = "Lax"
+    # Each remember cookie names one stored session (forum/accounts/sessions.py) and lasts
+    # as long as that session can.
+    config["REMEMBER_COOKIE_DURATION"] = timedelta(days=int(config["SESSION_DAYS"]))
     config["WTF_CSRF_TIME_LIMIT"] = None  # a token lives as long as the session
     redis_url = config["REDIS_URL"]
     config["RATELIMIT_STORAGE_URI"] = redis_url or "memory://"

@@ -26,7 +26,20 @@ def isotime(moment: datetime | None) -> str:
     return as_utc(moment).isoformat() if moment else ""
 
 
+def page_window(page: int, pages: int, around: int = 2) -> list[int | None]:
+    """The page numbers to show: the first, the last, and ``around`` either side of ``page``;
+    ``None`` where numbers are left out."""
+    shown = sorted({1, pages, *range(max(1, page - around), min(pages, page + around) + 1)})
+    window: list[int | None] = []
+    for n in shown:
+        if window and n - window[-1] > 1:
+            window.append(n - 1 if n - window[-1] == 2 else None)
+        window.append(n)
+    return window
+
+
 def init_app(app: Flask) -> None:
+    app.jinja_env.globals["page_window"] = page_window
     app.jinja_env.filters["ago"] = ago
     app.jinja_env.filters["isotime"] = isotime
     app.jinja_env.trim_blocks = True

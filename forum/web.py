@@ -1,5 +1,6 @@
 """Request and response conventions shared by every blueprint."""
-from urllib.parse import urljoin, urlsplit
+import re
+from urllib.parse import urlsplit
 
 from flask import abort, current_app, redirect, request, url_for
 from werkzeug.routing import IntegerConverter
@@ -37,12 +38,39 @@ def see_other(location: str):
     return redirect(location, code=303)
 
 
+# A page beyond this is a 400: no listing is that long, and the offset stays small.
+MAX_PAGE = 100_000
+_ASCII_DIGITS = re.compile(r"[0-9]{1,18}")
+
+
+def parse_number(raw: str | None, minimum: int = 0, maximum: int = MAX_ID) -> int | None:
+    """The one reading of a number a client sent (query, form or JSON): ASCII digits only,
+    within ``minimum``..``maximum``; None for anything else. Never raises.
+
+    ``int()`` alone is not enough: it takes "²"-free Unicode digits ("٣"), spaces, signs and
+    underscores, and ``str.isdigit()`` passes "²", which ``int()`` then refuses.
+    """
+    if not isinstance(raw, str) or not _ASCII_DIGITS.fullmatch(raw):
+        return None
+    value = int(raw)
+    return value if minimum <= value <= maximum else None
+
+
+def number_arg(name: str, default: int, *, minimum: int = 1, maximum: int = MAX_PAGE,
+               what: str = "a number") -> int:
+    """``?name=N`` as a number in range, ``default`` when absent; anything else is a 400."""
+    raw = request.args.get(name)
+    if raw is None:
+        return default
+    value = parse_number(raw, minimum, maximum)
+    if value is None:
+        abort(400, f"“{raw[:20]}” is not {what} ({minimum} to {maximum:,}).")
+    return value
+
+
 def page_number(name: str = "page") -> int:
     """``?page=N`` as a positive number; anything else is a 400."""
-    raw = request.args.get(name, "1")
-    if not raw.isdigit() or not 0 < int(raw) < 1_000_000:
-        abort(400, f"“{raw[:20]}” is not a page number.")
-    return int(raw)
+    return number_arg(name, 1, what="a page number")
 
 
 def base_url() -> str:
@@ -63,9 +91,32 @@ def first_error(form) -> str:
     return "Please check the form."
 
 
-def is_safe_next(target: str | None) -> bool:
-    """``?next=`` only ever leads to a page of this site."""
-    if not target or target.startswith("//") or "\\" in target:
-        return False
-    parts = urlsplit(urljoin(request.host_url, target))
-    return parts.scheme in ("http", "https") and parts.netloc == request.host
+_UNSAFE_IN_NEXT = re.compile(r"[\x00-\x20\x7f\\]")
+
+
+def safe_next(target: str | None) -> str | None:
+    """``next`` (after login, after a moderator's form) when it is a path of this site, else None.
+
+    Only a path that starts with exactly one ``/``: no scheme (``http:evil.example``), no host
+    (``//evil.example``), no backslash (browsers read ``/\\evil.example`` as a host), and no
+    spaces or control characters (browsers drop tabs and newlines, making ``/\t/evil`` a host).
+    """
+    if not isinstance(target, str) or not target.startswith("/") or target.startswith("//"):
+        return None
+    if _UNSAFE_IN_NEXT.search(target):
+        return None
+    parts = urlsplit(target)
+    if parts.scheme or parts.netloc:
+        return None
+    return target
+
+
+def referrer_path() -> str | None:
+    """The path (and query) of the page that sent this request, when it is of this site."""
+    referrer = request.referrer
+    if not referrer:
+        return None
+    parts = urlsplit(referrer)
+    if parts.netloc != request.host or parts.scheme not in ("http", "https"):
+        return None
+    return safe_next(parts.path + (f"?{parts.query}" if parts.query else ""))

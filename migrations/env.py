@@ -11,9 +11,9 @@ config = context.config
 
 # Interpret the config file for Python logging.
 # This line sets up loggers basically.
-# Without disable_existing_loggers=False, migrating on start-up (the embedded default)
-# would silence every logger the forum created before it, forum.mail's among them.
-fileConfig(config.config_file_name, disable_existing_loggers=False)
+# The app migrates its embedded database while it runs: keep the logging it already has.
+if not logging.getLogger().handlers:
+    fileConfig(config.config_file_name, disable_existing_loggers=False)
 logger = logging.getLogger('alembic.env')
 
 

@@ -32,8 +32,12 @@ def is_following(follower_id: int | None, followed_id: int) -> bool:
 
 def profile(user: User, page: int, viewer_id: int | None = None) -> dict:
     from forum.contribution.queries import profile_contribution
+    from forum.reading.relationships import fading_prompts, relationships
 
     contribution = profile_contribution(user, page)  # first: it may bring scores up to date
     followers, following = follow_counts(user)
+    exchanged = relationships(user)
     return {"followers": followers, "following": following, "posts": recent_posts(user),
-            "viewer_follows": is_following(viewer_id, user.id), **contribution}
+            "viewer_follows": is_following(viewer_id, user.id), **contribution,
+            "relationships": exchanged,
+            "relationship_prompts": fading_prompts(exchanged) if viewer_id == user.id else []}

@@ -1,12 +1,18 @@
 """The read-only JSON API, /api/v1. Errors: ``{"error": {"code", "message"}}``."""
-from flask import Blueprint, abort, jsonify, request
+from functools import wraps
+
+from flask import Blueprint, abort, g, jsonify, request
 
 from forum.accounts.queries import follow_counts
+from forum.accounts import tokens
 from forum.accounts.services import find_user
 from forum.contribution import api as contribution_api
+from forum.errors import error_response
 from forum.contribution.queries import leaderboard, period_named, post_stats, profile_contribution
 from forum.extensions import csrf
 from forum.links.queries import thread_pingbacks
+from forum.reading.api import relationships_json
+from forum.reading.relationships import relationships
 from forum.threads import queries
 from forum.timeutil import as_utc
 from forum.web import absolute_url, page_number
@@ -113,6 +119,7 @@ def user(username):
         "following": following,
         "contribution": contribution_api.contribution_json(
             profile_contribution(user, page_number())["contribution"]),
+        "relationships": relationships_json(relationships(user)),
     })
 
 
@@ -122,3 +129,45 @@ def leaderboard_page():
     if period is None:
         abort(400, "The period is one of week, month, year, all or current.")
     return jsonify(contribution_api.leaderboard_json(leaderboard(period, page_number())))
+
+
+def token_required(view):
+    """``/api/v1/me/...``: the member named by ``Authorization: Bearer <token>`` (a personal
+    API token, /settings), as ``g.api_member``; else a 401 JSON error."""
+    @wraps(view)
+    def wrapped(*args, **kwargs):
+        member = tokens.bearer_member()
+        if member is None:
+            given = bool(request.headers.get("Authorization"))
+            response = error_response(
+                401, "That API token is not valid (or was revoked)." if given else
+                "This needs a personal API token: Authorization: Bearer <token>.",
+                "invalid_token" if given else "unauthorized")
+            response.headers["WWW-Authenticate"] = 'Bearer realm="api"' + (
+                ', error="invalid_token"' if given else "")
+            return response
+        g.api_member = member
+        return view(*args, **kwargs)
+    return wrapped
+
+
+@bp.get("/me")
+@token_required
+def me():
+    member = g.api_member
+    followers, following = follow_counts(member)
+    return jsonify(user={**user_json(member), "email": member.email, "role": member.role,
+                         "joined_at": iso(member.created_at), "followers": followers,
+                         "following": following})
+
+
+@bp.get("/me/posts")
+@token_required
+def my_posts():
+    from forum.accounts.queries import recent_posts
+
+    return jsonify(posts=[{
+        "id": post.id, "thread_id": post.thread_id, "thread_title": post.thread.title,
+        "url": absolute_url("threads.permalink", post_id=post.id),
+        "markdown": post.body, "created_at": iso(post.created_at),
+    } for post in recent_posts(g.api_member, limit=50)])

@@ -18,7 +18,7 @@ from forum.forms import ConfirmForm
 from forum.threads.models import Thread
 from forum.threads.queries import get_post
 from forum.threads.routes import post_url
-from forum.web import page_number, see_other
+from forum.web import page_number, referrer_path, see_other
 
 bp = Blueprint("contribution", __name__)
 
@@ -47,7 +47,7 @@ def member_action(view):
         if not current_user.is_authenticated:
             if asks_for_json():
                 return refuse(401, "Please log in to do that.")
-            return see_other(url_for("accounts.login", next=request.referrer or request.path))
+            return see_other(url_for("accounts.login", next=referrer_path() or request.path))
         if not ConfirmForm().validate_on_submit():
             return refuse(400, "The form has expired; please reload the page and try again.")
         try:

@@ -138,8 +138,12 @@ def feed_meta(found: Entries, scope: Scope, urls: Urls, site_name: str, fmt: str
 def render(found: Entries, scope: Scope, fmt: str, urls: Urls, site_name: str,
            last_modified: datetime) -> bytes:
     """The feed document in ``fmt`` ("atom" or "rss"), the same bytes for the same data."""
-    meta = feed_meta(found, scope, urls, site_name, fmt)
-    made = feed_entries(found, scope, urls)
+    return document(feed_meta(found, scope, urls, site_name, fmt),
+                    feed_entries(found, scope, urls), fmt, last_modified)
+
+
+def document(meta: FeedMeta, made: list[FeedEntry], fmt: str, last_modified: datetime) -> bytes:
+    """Any feed's bytes from its description and entries (newest first)."""
     generator = FeedGenerator()
     generator.id(meta.self_url)
     generator.title(meta.title)

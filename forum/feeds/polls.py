@@ -13,8 +13,10 @@ from werkzeug.http import http_date, parse_date, parse_etags
 from werkzeug.routing.exceptions import HTTPException as RoutingException
 from werkzeug.wsgi import get_host
 
+from forum.errors import malformed_address
 from forum.feeds import queries
 from forum.timeutil import as_utc
+from forum.web import parse_number
 
 FEED_ENDPOINTS = {
     "feeds.site_feed": "site", "feeds.category_feed": "category", "feeds.tag_feed": "tag",
@@ -40,10 +42,10 @@ def scope_for(endpoint: str, args: dict, query: str) -> queries.Scope | None:
         key = key if kind == "category" else key.lower()
     min_helpful = None
     if endpoint.endswith("_helpful"):
-        raw = parse_qs(query).get("min", ["1"])[-1]
-        if not raw.isdigit() or not 1 <= int(raw) <= MAX_MIN_HELPFUL:
+        # The first ?min=, as request.args.get reads it on the full path.
+        min_helpful = parse_number(parse_qs(query).get("min", ["1"])[0], 1, MAX_MIN_HELPFUL)
+        if min_helpful is None:
             return None
-        min_helpful = int(raw)
     return queries.Scope(kind, key, min_helpful)
 
 
@@ -84,7 +86,7 @@ class AnswerPolls:
 
     def poll(self, environ) -> list[tuple[str, str]] | None:
         app = self.flask_app
-        if "\x00" in environ.get("PATH_INFO", ""):
+        if malformed_address(environ):
             return None  # the app refuses it (400)
         try:
             endpoint, args = app.url_map.bind_to_environ(environ).match()

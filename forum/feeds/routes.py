@@ -9,7 +9,7 @@ from flask import Blueprint, Response, abort, current_app, request, url_for
 from forum.feeds import build, discovery, polls, queries
 from forum.feeds.queries import Scope
 from forum.extensions import limiter
-from forum.web import base_url
+from forum.web import base_url, number_arg
 
 bp = Blueprint("feeds", __name__)
 limiter.exempt(bp)  # polls are cheap by design; no default limit should cost them a lookup
@@ -54,11 +54,7 @@ def tag_helpful(name, fmt):
 
 def min_helpful() -> int:
     """``?min=N``: how many helpful marks a reply needs (default 1); anything else is a 400."""
-    raw = request.args.get("min", "1")
-    if not raw.isdigit() or not 1 <= int(raw) <= polls.MAX_MIN_HELPFUL:
-        abort(400, f"“{raw[:20]}” is not a number of helpful marks "
-                   f"(1 to {polls.MAX_MIN_HELPFUL}).")
-    return int(raw)
+    return number_arg("min", 1, maximum=polls.MAX_MIN_HELPFUL, what="a number of helpful marks")
 
 
 MISSING = {"category": "There is no such category.", "tag": "No thread has that tag.",

@@ -42,6 +42,15 @@ def flagged_posts(limit: int = QUEUE_LIMIT) -> list[FlaggedPost]:
     return [FlaggedPost(posts[i], by_post[i]) for i in post_ids if i in posts]
 
 
+def pending_count() -> int:
+    """What waits for a moderator: posts with open flags and incoming links, in one query."""
+    flagged = (select(func.count(func.distinct(Flag.post_id)))
+               .join(Post, Post.id == Flag.post_id)
+               .where(Flag.resolved_at.is_(None), Post.deleted_at.is_(None)).scalar_subquery())
+    links = select(func.count(Link.id)).where(Link.status == "pending").scalar_subquery()
+    return db.session.scalar(select(flagged + links)) or 0
+
+
 def pending_links(limit: int = QUEUE_LIMIT) -> list[tuple[Link, Thread]]:
     """Incoming links waiting for a moderator, oldest first, with their target threads."""
     return [(link, thread) for link, thread in db.session.execute(

@@ -10,7 +10,7 @@ from forum.moderation import queries, services
 from forum.moderation.forms import FlagForm, ReasonForm, SuspendForm
 from forum.threads import queries as thread_queries
 from forum.threads.routes import post_url, render_thread, thread_url
-from forum.web import first_error, is_safe_next, page_number, see_other
+from forum.web import first_error, page_number, safe_next, see_other
 
 bp = Blueprint("moderation", __name__)
 
@@ -20,7 +20,8 @@ def moderation_rules():
     """The who-may checks, so the thread page shows each tool only to those allowed."""
     return {"can_close": services.can_close, "can_reopen": services.can_reopen,
             "can_moderate": services.can_moderate, "can_flag": services.can_flag,
-            "flag_form": FlagForm, "reason_form": ReasonForm}
+            "flag_form": FlagForm, "reason_form": ReasonForm,
+            "moderation_pending": queries.pending_count}
 
 
 def require_moderator(what: str) -> None:
@@ -31,7 +32,7 @@ def require_moderator(what: str) -> None:
 def back_to(default: str):
     """Where a form sends the moderator: ``next`` (the queue, say) when it is of this site."""
     target = request.form.get("next")
-    return see_other(target if is_safe_next(target) else default)
+    return see_other(safe_next(target) or default)
 
 
 def thread_refused(thread_id: int, message: str, status: int):
@@ -106,8 +107,9 @@ def post_action(post_id: int, form, action, done: str):
         action()
     except Refused as refused:
         return post_refused(post_id, refused.message, refused.status)
-    flash(done)
     post = thread_queries.get_post(post_id) or abort(404, "There is no such post.")
+    # Said beside the post, where the member is looking (the page opens at it).
+    flash(done, f"post-{post.id}" if not request.form.get("next") else "message")
     return back_to(post_url(post))
 
 

@@ -10,6 +10,10 @@ def init_app(app: Flask) -> None:
     from forum.notifications import queries, receivers
     from forum.notifications.rules import PREFERENCES
 
+    from forum.accounts.settings_routes import register_section_context
+    from forum.notifications.services import current_choices
+
+    register_section_context(app, lambda member: {"notification_choices": current_choices(member)})
     post_committed.connect(receivers.on_post_committed)
     recognized.connect(receivers.on_recognized)
     thread_closed.connect(receivers.on_thread_closed)

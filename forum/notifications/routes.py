@@ -1,5 +1,5 @@
 """The notifications page, the bell's count, watching, preferences and unsubscribing."""
-from flask import Blueprint, abort, jsonify, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, render_template, request, url_for
 from flask_login import current_user, login_required
 from sqlalchemy import select
 
@@ -114,18 +114,21 @@ def watch_category(slug):
 @bp.route("/settings/notifications", methods=["GET", "POST"])
 @login_required
 def preferences():
-    """The preferences section on a page of its own (``/settings`` includes the same partial)."""
-    if request.method == "POST":
-        check_form()
-        try:
-            services.save_preferences(current_user, request.form)
-        except Refused as refused:
-            db.session.rollback()
-            return render_template("notifications/settings.html", error=refused.message,
-                                   choices=services.current_choices(current_user)), refused.status
-        return see_other(url_for("notifications.preferences", saved=1))
-    return render_template("notifications/settings.html", saved=request.args.get("saved") == "1",
-                           choices=services.current_choices(current_user))
+    """The notification section of ``/settings`` (templates/notifications/_preferences.html)
+    posts here; the section is shown on the settings page."""
+    from forum.accounts.settings_routes import render_settings
+
+    section = url_for("settings.index") + "#notification-preferences"
+    if request.method == "GET":
+        return see_other(section)
+    check_form()
+    try:
+        services.save_preferences(current_user, request.form)
+    except Refused as refused:
+        db.session.rollback()
+        return render_settings(refused.status, notification_error=refused.message)
+    flash("Your notification choices are saved.", "success")
+    return see_other(section)
 
 
 # --- unsubscribing --------------------------------------------------------------------------

@@ -70,6 +70,7 @@ class Thread(db.Model):
     category: Mapped[Category] = relationship(lazy="joined", innerjoin=True)
     author: Mapped[User] = relationship(foreign_keys=[author_id], lazy="joined", innerjoin=True)
     tags: Mapped[list[Tag]] = relationship(secondary=thread_tags, order_by="Tag.name")
+    closed_by: Mapped[User | None] = relationship(foreign_keys=[closed_by_id])
 
     def closed_state(self, now: datetime | None = None) -> tuple[bool, str | None]:
         """Whether the thread is closed at ``now``, and why.

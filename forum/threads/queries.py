@@ -1,5 +1,5 @@
 """Reading threads and posts: each page's data in a fixed number of queries."""
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from math import ceil
 
 from flask import current_app
@@ -7,6 +7,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
 from forum.extensions import db
+from forum.reading.queries import read_marks, with_read_state
 from forum.web import Paginated
 from forum.threads.models import Category, Post, PostRevision, Tag, Thread, thread_tags
 
@@ -16,6 +17,8 @@ class Page(Paginated):
     items: list
     page: int
     pages: int
+    # For a member: thread id -> ReadMark ("N new", or never opened); empty for visitors.
+    reading: dict = field(default_factory=dict)
 
 
 def visible_threads():
@@ -23,16 +26,20 @@ def visible_threads():
             .options(selectinload(Thread.tags)))
 
 
-def thread_page(statement, page: int, per_page: int | None = None) -> Page:
-    """A page of threads by last activity; ``statement`` filters :func:`visible_threads`."""
+def thread_page(statement, page: int, per_page: int | None = None,
+                reader_id: int | None = None) -> Page:
+    """A page of threads by last activity; ``statement`` filters :func:`visible_threads`.
+
+    With ``reader_id``, each thread's read state comes in the same query.
+    """
     per_page = per_page or current_app.config["THREADS_PER_PAGE"]
     total = db.session.scalar(select(func.count()).select_from(statement.subquery()))
     pages = max(1, ceil(total / per_page))
-    threads = db.session.scalars(
+    rows = db.session.execute(with_read_state(
         statement.order_by(Thread.last_activity_at.desc(), Thread.id.desc())
-        .offset((page - 1) * per_page).limit(per_page)
-    ).all()
-    return Page(threads, page, pages)
+        .offset((page - 1) * per_page).limit(per_page), reader_id)).all()
+    threads, reading = read_marks(rows, reader_id)
+    return Page(threads, page, pages, reading)
 
 
 def categories() -> list[Category]:
@@ -47,23 +54,28 @@ def tag_by_name(name: str) -> Tag | None:
     return db.session.scalar(select(Tag).where(Tag.name == name.lower()))
 
 
-def pinned_threads() -> list[Thread]:
-    return db.session.scalars(
-        visible_threads().where(Thread.pinned.is_(True)).order_by(Thread.last_activity_at.desc())
-    ).all()
+def pinned_threads(reader_id: int | None = None) -> Page:
+    rows = db.session.execute(with_read_state(
+        visible_threads().where(Thread.pinned.is_(True)).order_by(Thread.last_activity_at.desc()),
+        reader_id)).all()
+    threads, reading = read_marks(rows, reader_id)
+    return Page(threads, 1, 1, reading)
 
 
-def home_threads(page: int) -> Page:
-    return thread_page(visible_threads().where(Thread.pinned.is_(False)), page)
+def home_threads(page: int, reader_id: int | None = None) -> Page:
+    return thread_page(visible_threads().where(Thread.pinned.is_(False)), page,
+                       reader_id=reader_id)
 
 
-def category_threads(category: Category, page: int) -> Page:
-    return thread_page(visible_threads().where(Thread.category_id == category.id), page)
+def category_threads(category: Category, page: int, reader_id: int | None = None) -> Page:
+    return thread_page(visible_threads().where(Thread.category_id == category.id), page,
+                       reader_id=reader_id)
 
 
-def tag_threads(tag: Tag, page: int) -> Page:
+def tag_threads(tag: Tag, page: int, reader_id: int | None = None) -> Page:
     return thread_page(visible_threads().where(
-        Thread.id.in_(select(thread_tags.c.thread_id).where(thread_tags.c.tag_id == tag.id))), page)
+        Thread.id.in_(select(thread_tags.c.thread_id).where(thread_tags.c.tag_id == tag.id))), page,
+        reader_id=reader_id)
 
 
 def get_thread(thread_id: int) -> Thread | None:
@@ -91,6 +103,14 @@ def page_of(post: Post) -> int:
     if post.position == 1:
         return 1
     return (post.position - 2) // current_app.config["POSTS_PER_PAGE"] + 1
+
+
+def latest_post(thread: Thread) -> Post | None:
+    """The thread's newest post still there (its opening post when no reply is)."""
+    return db.session.scalar(
+        select(Post).where(Post.thread_id == thread.id, Post.deleted_at.is_(None))
+        .order_by(Post.position.desc()).limit(1)
+    )
 
 
 def thread_posts(thread: Thread, page: int) -> list[Post]:

@@ -8,13 +8,22 @@ from forum.errors import Refused
 from forum.extensions import db
 from forum.links.outgoing import mentions_by_post
 from forum.links.queries import thread_pingbacks
-from forum.threads import queries, services
+from forum.reading import state as reading_state
 from forum.forms import ConfirmForm
-from forum.threads.forms import EditForm, ReplyForm, ThreadForm
+from forum.threads import drafts, queries, services
+from forum.threads.forms import ReplyForm
 from forum.threads.search import matching_post_ids
-from forum.web import first_error, page_number, see_other
+from forum.web import page_number, see_other
 
 bp = Blueprint("threads", __name__)
+
+
+@bp.app_context_processor
+def writing_rules():
+    """Who may edit what (so each page shows only the tools one may use), each post form's
+    draft name, and the drafts just sent (static/js/drafts.js clears them)."""
+    return {"can_edit": services.can_edit, "can_edit_thread": services.can_edit_thread,
+            "drafts": drafts}
 
 
 def thread_url(thread, page: int = 1, anchor: str | None = None) -> str:
@@ -28,15 +37,24 @@ def post_url(post) -> str:
     return thread_url(post.thread, queries.page_of(post), f"post-{post.id}")
 
 
+def reader_id() -> int | None:
+    """The member whose read state listings show ("N new"); None for visitors."""
+    return current_user.id if current_user.is_authenticated else None
+
+
 @bp.get("/")
 def index():
     page = page_number()
-    return pagecache.serve(pagecache.listing_validator, lambda: render_template(
-        "threads/index.html",
-        categories=queries.categories(),
-        pinned=queries.pinned_threads() if page == 1 else [],
-        threads=queries.home_threads(page),
-    ))
+
+    def render():
+        reader = reader_id()
+        pinned = queries.pinned_threads(reader) if page == 1 else queries.Page([], 1, 1)
+        threads = queries.home_threads(page, reader)
+        return render_template("threads/index.html", categories=queries.categories(),
+                               pinned=pinned.items, threads=threads,
+                               reading={**pinned.reading, **threads.reading})
+
+    return pagecache.serve(pagecache.listing_validator, render)
 
 
 @bp.get("/c/<slug>")
@@ -45,8 +63,9 @@ def category(slug):
 
     def render():
         category = queries.category_by_slug(slug) or abort(404, "There is no such category.")
-        return render_template("threads/category.html", category=category,
-                               threads=queries.category_threads(category, page))
+        threads = queries.category_threads(category, page, reader_id())
+        return render_template("threads/category.html", category=category, threads=threads,
+                               reading=threads.reading)
 
     return pagecache.serve(pagecache.listing_validator, render)
 
@@ -54,28 +73,8 @@ def category(slug):
 @bp.get("/tag/<name>")
 def tag(name):
     tag = queries.tag_by_name(name) or abort(404, "No thread has that tag.")
-    return render_template("threads/tag.html", tag=tag,
-                           threads=queries.tag_threads(tag, page_number()))
-
-
-@bp.route("/c/<slug>/new", methods=["GET", "POST"])
-@login_required
-def new_thread(slug):
-    category = queries.category_by_slug(slug) or abort(404, "There is no such category.")
-    form = ThreadForm()
-    error = None
-    if request.method == "POST":
-        if form.validate_on_submit():
-            try:
-                thread = services.create_thread(current_user, category, form.title.data,
-                                                form.body.data, form.tags.data or "")
-                return see_other(url_for("threads.show_thread", thread_id=thread.id))
-            except Refused as refused:
-                error, status = refused.message, refused.status
-        else:
-            error, status = first_error(form), 400
-        return render_template("threads/new.html", form=form, category=category, error=error), status
-    return render_template("threads/new.html", form=form, category=category, error=error)
+    threads = queries.tag_threads(tag, page_number(), reader_id())
+    return render_template("threads/tag.html", tag=tag, threads=threads, reading=threads.reading)
 
 
 def render_thread(thread, page: int, form=None, error=None, status=200):
@@ -85,6 +84,11 @@ def render_thread(thread, page: int, form=None, error=None, status=200):
     posts = queries.thread_posts(thread, page)
     viewer_id = current_user.id if current_user.is_authenticated else None
     closed, closed_reason = thread.closed_state()
+    if viewer_id and status == 200 and posts:
+        # Read up to the page's last post; on the last page, to the thread's last position
+        # (so replies deleted at the end never count as new).
+        reading_state.saw(viewer_id, thread.id,
+                          thread.post_count if page == pages else posts[-1].position)
     return render_template(
         "threads/thread.html",
         thread=thread,
@@ -97,10 +101,23 @@ def render_thread(thread, page: int, form=None, error=None, status=200):
         pages=pages,
         closed=closed,
         closed_reason=closed_reason,
-        form=form or ReplyForm(),
+        form=form or ReplyForm(data={"body": quoted(posts)}),
         action_form=ConfirmForm(),
         error=error,
     ), status
+
+
+def quoted(posts) -> str:
+    """``?quote=<post id>`` (the Quote item without JavaScript): that post quoted for the reply."""
+    raw = request.args.get("quote", "")
+    if not (current_user.is_authenticated and raw.isdigit() and len(raw) < 12):
+        return ""
+    post = next((p for p in posts if p.id == int(raw) and not p.hidden_at), None)
+    if post is None:
+        return ""
+    author = "deleted member" if post.author.is_deleted else post.author.username
+    return services.quote(author, url_for("threads.permalink", post_id=post.id),
+                          post.body)
 
 
 @bp.get("/t/<int:thread_id>")
@@ -115,20 +132,11 @@ def show_thread(thread_id, slug=None):
     return pagecache.serve(lambda: pagecache.thread_validator(thread_id), render)
 
 
-@bp.post("/t/<int:thread_id>/reply")
-@login_required
-def reply(thread_id):
+@bp.get("/t/<int:thread_id>/latest")
+def latest(thread_id):
+    """The thread's newest reply, on its page (listings link here)."""
     thread = queries.get_thread(thread_id) or abort(404, "There is no such thread.")
-    form = ReplyForm()
-    if not form.validate_on_submit():
-        return render_thread(thread, queries.reply_pages(thread), form, first_error(form), 400)
-    try:
-        post = services.reply(thread.id, current_user, form.body.data)
-    except Refused as refused:
-        db.session.rollback()
-        thread = queries.get_thread(thread_id) or abort(404)
-        return render_thread(thread, queries.reply_pages(thread), form, refused.message,
-                             refused.status)
+    post = queries.latest_post(thread) or abort(404, "There is no such thread.")
     return see_other(post_url(post))
 
 
@@ -138,44 +146,6 @@ def permalink(post_id):
     if post.thread.deleted_at is not None:
         abort(404, "There is no such post.")
     return see_other(post_url(post))
-
-
-@bp.route("/p/<int:post_id>/edit", methods=["GET", "POST"])
-@login_required
-def edit_post(post_id):
-    post = queries.get_post(post_id) or abort(404, "There is no such post.")
-    if not services.can_edit(current_user, post):
-        abort(403, "Only the author or a moderator can edit this post.")
-    form = EditForm(data={"body": post.body, "version": post.version}
-                    if request.method == "GET" else None)
-    if request.method == "GET":
-        return render_template("threads/edit.html", form=form, post=post)
-    if not form.validate_on_submit():
-        return render_template("threads/edit.html", form=form, post=post,
-                               error=first_error(form)), 400
-    try:
-        services.edit_post(post, current_user, form.body.data, form.version.data or 0)
-    except Refused as refused:
-        db.session.rollback()
-        post = queries.get_post(post_id) or abort(404)
-        return render_template("threads/edit.html", form=form, post=post, error=refused.message,
-                               newer=post if refused.status == 409 else None), refused.status
-    return see_other(post_url(post))
-
-
-@bp.post("/p/<int:post_id>/delete")
-@login_required
-def delete_post(post_id):
-    post = queries.get_post(post_id) or abort(404, "There is no such post.")
-    if not ConfirmForm().validate_on_submit():
-        abort(400, "The form has expired; please try again.")
-    try:
-        thread = services.delete_post(post, current_user)
-    except Refused as refused:
-        abort(refused.status, refused.message)
-    if thread.deleted_at is not None:
-        return see_other(url_for("threads.category", slug=thread.category.slug))
-    return see_other(thread_url(thread))
 
 
 @bp.get("/p/<int:post_id>/history")
@@ -190,10 +160,10 @@ def post_history(post_id):
 def preview():
     """The sanitized HTML a post's Markdown would become, for the Preview button; stores nothing."""
     try:
-        body = services.check_body(request.form.get("body", ""))
+        html = services.render(services.check_body(request.form.get("body", "")))
     except Refused as refused:
         return jsonify(error={"code": "bad_body", "message": refused.message}), refused.status
-    return jsonify(html=services.render(body))
+    return jsonify(html=html)
 
 
 @bp.get("/search")
@@ -203,3 +173,7 @@ def search():
         abort(400, "A search holds at most 200 characters.")
     results = queries.posts_by_ids(matching_post_ids(db.session, q)) if q else []
     return render_template("threads/search.html", q=q, results=results)
+
+
+# The writing views (new thread, reply, edit, delete) join this blueprint.
+from forum.threads import writing  # noqa: E402,F401

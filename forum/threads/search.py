@@ -67,34 +67,51 @@ def fts_query(words: str) -> str:
     return " ".join(f'"{t}"*' for t in terms if t)
 
 
+# Each side of the UNION is answered by its own full-text index (FTS5 table or GIN index): an
+# OR across posts and threads would make the planner walk every post instead. The hits are
+# then filtered for visibility and the newest kept.
+SQLITE_SEARCH = text(
+    "SELECT p.id FROM posts p JOIN threads t ON t.id = p.thread_id "
+    "WHERE p.deleted_at IS NULL AND p.hidden_at IS NULL AND t.deleted_at IS NULL AND p.id IN ("
+    " SELECT rowid FROM posts_fts WHERE posts_fts MATCH :q"
+    " UNION"
+    " SELECT o.id FROM posts o WHERE o.position = 1"
+    "  AND o.thread_id IN (SELECT rowid FROM threads_fts WHERE threads_fts MATCH :q)"
+    ") ORDER BY p.id DESC LIMIT :limit"
+)
+POSTGRES_SEARCH = text(
+    "WITH query AS (SELECT websearch_to_tsquery('english', :q) AS q), hits AS ("
+    " SELECT posts.id FROM posts, query"
+    "  WHERE to_tsvector('english', posts.body) @@ query.q"
+    " UNION"
+    " SELECT o.id FROM threads, query, posts o"
+    "  WHERE to_tsvector('english', threads.title) @@ query.q"
+    "  AND o.thread_id = threads.id AND o.position = 1"
+    ") "
+    "SELECT p.id FROM hits JOIN posts p ON p.id = hits.id JOIN threads t ON t.id = p.thread_id "
+    "WHERE p.deleted_at IS NULL AND p.hidden_at IS NULL AND t.deleted_at IS NULL "
+    "ORDER BY p.id DESC LIMIT :limit"
+)
+
+
+def search_statement(dialect: str, words: str):
+    """The statement and its parameters for ``words`` on this database, or None to find nothing."""
+    if dialect == "sqlite":
+        query = fts_query(words)
+        return (SQLITE_SEARCH, query) if query else None
+    return (POSTGRES_SEARCH, words) if words.split() else None
+
+
 def matching_post_ids(session, words: str, limit: int = 50) -> list[int]:
     """Ids of visible posts whose body, or whose thread's title, matches ``words``.
 
     Newest first. Opening posts stand for their thread's title.
     """
-    if not words.split():
+    found = search_statement(session.get_bind().dialect.name, words)
+    if found is None:
         return []
-    if session.get_bind().dialect.name == "sqlite":
-        query = fts_query(words)
-        if not query:
-            return []
-        sql = text(
-            "SELECT p.id FROM posts p JOIN threads t ON t.id = p.thread_id "
-            "WHERE p.deleted_at IS NULL AND p.hidden_at IS NULL AND t.deleted_at IS NULL AND ("
-            " p.id IN (SELECT rowid FROM posts_fts WHERE posts_fts MATCH :q)"
-            " OR (p.position = 1 AND t.id IN (SELECT rowid FROM threads_fts WHERE threads_fts MATCH :q))"
-            ") ORDER BY p.id DESC LIMIT :limit"
-        )
-    else:
-        query = words
-        sql = text(
-            "SELECT p.id FROM posts p JOIN threads t ON t.id = p.thread_id "
-            "WHERE p.deleted_at IS NULL AND p.hidden_at IS NULL AND t.deleted_at IS NULL AND ("
-            " to_tsvector('english', p.body) @@ websearch_to_tsquery('english', :q)"
-            " OR (p.position = 1 AND to_tsvector('english', t.title) @@ websearch_to_tsquery('english', :q))"
-            ") ORDER BY p.id DESC LIMIT :limit"
-        )
-    return list(session.execute(sql, {"q": query, "limit": limit}).scalars())
+    statement, query = found
+    return list(session.execute(statement, {"q": query, "limit": limit}).scalars())
 
 
 def uninstall(connection: Connection) -> None:

@@ -1,7 +1,7 @@
 """notifications, watching, notification settings
 
 Revision ID: notify_2_notifications
-Revises: notify_1_email_confirmed
+Revises: accounts_1
 Create Date: 2026-12-01 14:59:04.846666
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'notify_2_notifications'
-down_revision = 'notify_1_email_confirmed'
+down_revision = 'accounts_1'
 branch_labels = None
 depends_on = None
 

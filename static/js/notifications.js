@@ -1,6 +1,6 @@
 /* The bell: keeps the unread count in the header current without a reload.
    A conditional poll: GET the count with If-None-Match; an unchanged count is a 304 with no
-   body (one indexed query on the server). Polls every 30 s while the page is visible, at once
+   body (one indexed query on the server). Polls every 30 s (FORUM_NOTIFICATIONS_POLL_SECONDS) while the page is visible, at once
    when it becomes visible again, and backs off (up to 5 min) while the server is unreachable. */
 (function () {
   "use strict";
@@ -9,7 +9,7 @@
   if (!bell || !window.fetch) return;
   var counter = bell.querySelector(".bell-count");
   var url = bell.getAttribute("data-poll");
-  var every = 30000;
+  var every = parseInt(bell.getAttribute("data-every"), 10) || 30000;
   var wait = every;
   var etag = null;
   var timer = null;

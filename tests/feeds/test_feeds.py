@@ -1,6 +1,5 @@
 """A feed reader follows the site, a category, a tag, a thread or a member."""
 import re
-from datetime import timedelta
 
 import feedparser
 import pytest

@@ -144,16 +144,19 @@ def test_unknown_or_forged_unsubscribe_links_are_404_and_change_nothing(client, 
 def test_preferences_page_saves_choices_and_refuses_bad_ones(client, make, login_as):
     ada = make.user("ada")
     login_as(ada)
-    page = client.get("/settings/notifications").get_data(as_text=True)
+    assert client.get("/settings/notifications").headers["Location"].endswith(
+        "/settings#notification-preferences")
+    page = client.get("/settings").get_data(as_text=True)
     assert 'name="mention" value="email" aria-label="Mentions of you (@name): by email" checked' in page
     response = client.post("/settings/notifications", data={"mention": "off", "helpful": "email",
                                                             "watch_replied": "on"})
     assert response.status_code == 303
+    assert "notification choices are saved" in client.get("/settings").get_data(as_text=True)
     settings = db.session.get(NotificationSettings, ada.id)
     assert (settings.mention, settings.helpful, settings.digest, settings.watch_replied) == \
         ("off", "email", False, True)
     bad = client.post("/settings/notifications", data={"mention": "loud", "digest": "on"})
-    assert bad.status_code == 400
+    assert bad.status_code == 400 and "is not a choice" in bad.get_data(as_text=True)
     db.session.expire_all()
     assert db.session.get(NotificationSettings, ada.id).digest is False
 

@@ -4,7 +4,6 @@ Each page is counted three ways: a member's fresh render, a visitor's first visi
 renders and fills the page cache) and a visitor's repeat visit (the cache answers after one
 validator query). Then the data grows and the counts must not move.
 """
-import pytest
 
 from forum.contribution.models import HelpfulMark, Share
 from forum.extensions import cache, db

@@ -60,5 +60,7 @@ def test_preview_is_csrf_protected(app_factory):
         re.search(r'value="([^"]+)"[^>]*name="csrf_token"', login_page)
     client.post("/login", data={"username": "grace", "password": "correct horse battery",
                                 "csrf_token": token.group(1)})
+    # Logging in rotates the CSRF token: the page now carries the new one.
+    token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', client.get("/").get_data(as_text=True))
     assert client.post("/preview", data={"body": "hi"}).status_code == 400
     assert client.post("/preview", data={"body": "hi", "csrf_token": token.group(1)}).status_code == 200

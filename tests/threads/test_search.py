@@ -35,3 +35,26 @@ def test_search_survives_query_syntax_and_limits_length(client, make):
         assert client.get("/search", query_string={"q": q}).status_code == 200, q
     assert client.get("/search", query_string={"q": "x" * 201}).status_code == 400
     assert client.get("/search").status_code == 200
+
+
+def test_each_side_of_the_search_is_answered_by_its_full_text_index(app, make, db_backend):
+    """Titles and bodies each use their own index, never a walk of every post (the planner is
+    told to avoid sequential scans, as it would over a large forum)."""
+    from sqlalchemy import text
+
+    from forum.extensions import db
+    from forum.threads.search import search_statement
+
+    make.thread(title="Reputation decay", body="A half-life keeps standing fresh.")
+    statement, query = search_statement(db_backend, "decay")
+    with db.engine.connect() as connection:
+        if db_backend == "postgresql":
+            connection.execute(text("SET enable_seqscan = off"))
+        plan = "\n".join(str(row[-1]) for row in connection.execute(
+            text("EXPLAIN " + ("QUERY PLAN " if db_backend == "sqlite" else "") + statement.text),
+            {"q": query, "limit": 50}))
+    if db_backend == "postgresql":
+        assert "ix_posts_body_search" in plan and "ix_threads_title_search" in plan, plan
+        assert "Seq Scan on posts" not in plan, plan
+    else:
+        assert "VIRTUAL TABLE INDEX" in plan and "SCAN p\n" not in plan + "\n", plan

@@ -22,7 +22,9 @@ CHROMIUM = os.environ.get("FORUM_TEST_CHROMIUM", "/usr/bin/chromium")
 CHROMIUM_ARGS = ["--no-sandbox", "--disable-gpu", "--disable-background-networking",
                  "--disable-component-update", "--disable-sync", "--no-first-run",
                  "--disable-dev-shm-usage", "--font-render-hinting=none"]
-SCREENSHOTS = Path(__file__).resolve().parents[2] / "docs" / "screenshots"
+# Screenshots go to a temporary folder; FORUM_SCREENSHOTS=docs/screenshots (or any folder)
+# keeps them, which is how the README's pictures are renewed.
+SCREENSHOTS_SETTING = os.environ.get("FORUM_SCREENSHOTS")
 PHONE = {"width": 390, "height": 844}
 DESKTOP = {"width": 1280, "height": 900}
 
@@ -126,17 +128,26 @@ def page(browser):
     return browser.new_page()
 
 
+@pytest.fixture(scope="session")
+def screenshots_dir(tmp_path_factory) -> Path:
+    if SCREENSHOTS_SETTING:
+        folder = Path(SCREENSHOTS_SETTING).resolve()
+        folder.mkdir(parents=True, exist_ok=True)
+        return folder
+    return tmp_path_factory.mktemp("screenshots")
+
+
 @pytest.fixture
-def screenshot():
-    """``screenshot(page, "thread")``: full-page PNGs at phone and desktop widths in docs/screenshots."""
-    SCREENSHOTS.mkdir(parents=True, exist_ok=True)
+def screenshot(screenshots_dir):
+    """``screenshot(page, "thread")``: full-page PNGs at phone and desktop widths, in a temporary
+    folder or in ``FORUM_SCREENSHOTS``."""
 
     def take(page, name: str):
         original = page.viewport_size
         for label, size in (("phone", PHONE), ("desktop", DESKTOP)):
             page.set_viewport_size(size)
             page.wait_for_timeout(50)
-            page.screenshot(path=str(SCREENSHOTS / f"{name}-{label}-{size['width']}.png"),
+            page.screenshot(path=str(screenshots_dir / f"{name}-{label}-{size['width']}.png"),
                             full_page=True, animations="disabled", caret="hide")
         page.set_viewport_size(original)
 
@@ -193,4 +204,37 @@ def page_without_js(chromium, live_server):
                                    java_script_enabled=False, timezone_id="UTC")
     context.set_default_timeout(10_000)
     yield context.new_page()
+    context.close()
+
+
+@pytest.fixture
+def look(request):
+    """``look(page, "name")``: with ``FORUM_UI_LOOK=/some/tmp/dir`` set, a full-page PNG there to
+    look at by eye (never into the repository); otherwise nothing."""
+    folder = os.environ.get("FORUM_UI_LOOK")
+
+    def take(page, name: str):
+        if folder:
+            Path(folder).mkdir(parents=True, exist_ok=True)
+            width = page.viewport_size["width"] if page.viewport_size else 0
+            page.screenshot(path=str(Path(folder) / f"{request.node.name}-{name}-{width}.png"),
+                            full_page=True, animations="disabled", caret="hide")
+
+    return take
+
+
+WAYS = [(js, size) for js in (True, False) for size in (PHONE, DESKTOP)]
+WAY_IDS = [f"{'js' if js else 'nojs'}-{size['width']}" for js, size in WAYS]
+
+
+@pytest.fixture(params=WAYS, ids=WAY_IDS)
+def member_page(request, chromium, live_server):
+    """A browser page with JavaScript on or off, at 390 or 1280 px (each test runs all four)."""
+    js, size = request.param
+    context = chromium.new_context(base_url=live_server.url, viewport=size, java_script_enabled=js,
+                                   reduced_motion="reduce", locale="en-GB", timezone_id="UTC")
+    context.set_default_timeout(10_000)
+    page = context.new_page()
+    page.js = js
+    yield page
     context.close()

@@ -1,7 +1,7 @@
 """Screenshots of the forum's main pages at phone and desktop widths, over the demo community.
 
-Written to docs/screenshots/ (the README shows them), so anyone can look at the forum without
-running it. Each page is also checked for what makes it usable: one h1, labelled landmarks,
+Written to a temporary folder, or to ``FORUM_SCREENSHOTS=docs/screenshots`` to renew the README's
+pictures, so anyone can look at the forum without running it. Each page is also checked for what makes it usable: one h1, labelled landmarks,
 and no request leaving 127.0.0.1.
 """
 import pytest
