@@ -64,7 +64,7 @@ def test_mentions_suggest_names_and_link_the_member(page, story, log_in, viewpor
     body.press("Enter")
     expect(body).to_have_value("Thanks @margaret ")
     body.press_sequentially("and `@grace` in code.")
-    page.get_by_role("button", name="Reply", exact=True).click()
+    page.get_by_role("button", name="Post reply").click()
     mention = page.locator("a.mention", has_text="@margaret")
     expect(mention).to_have_attribute("href", "/u/margaret")
     expect(page.locator("code", has_text="@grace")).to_be_visible()
