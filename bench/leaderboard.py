@@ -27,7 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from sqlalchemy import create_engine, text  # noqa: E402
 
-from forum import create_app  # noqa: E402
+from forum import create_app, jobs  # noqa: E402
 from forum.contribution import ledger, queries, rules  # noqa: E402
 from forum.database import create_schema  # noqa: E402
 from forum.extensions import db  # noqa: E402
@@ -117,7 +117,8 @@ def check_against_recompute(session, sample: int = 50) -> None:
 
 def time_periods(app, runs: int) -> None:
     with app.test_request_context("/leaderboard"):
-        ledger.sweep_if_due()  # as a reader would; then the minute's sweep is done
+        ledger.sweep_if_due()  # as a reader would; the minute's sweep is then done
+        jobs.drain(app)
         print(f"{'period':<8} {'page':>5} {'median ms':>10} {'p95 ms':>8} {'max ms':>8}  top")
         for period in rules.PERIODS:
             for page in (1, 100):
@@ -163,6 +164,7 @@ def time_windows(url: str, runs: int = 30, page: int = 1) -> dict[str, dict]:
     results = {}
     with app.test_request_context("/leaderboard"):
         ledger.sweep_if_due()
+        jobs.drain(app)
         for period in rules.PERIODS:
             board = queries.leaderboard(period, page)
             timings = []

@@ -30,7 +30,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
         app.config.from_mapping(test_config)
     settings.finalize(app.config, app.instance_path)
 
-    from forum import database, errors, jobs, mail, models, pagecache, templating  # noqa: F401 (models: every table)
+    from forum import database, errors, headers, jobs, mail, models, templating  # noqa: F401 (models: every table)
     from forum.extensions import cache, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
@@ -45,10 +45,10 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     csrf.init_app(app)
     limiter.init_app(app)
     cache.init_app(app)
-    pagecache.init_app(app)
     jobs.init_app(app)
     mail.init_app(app)
     errors.init_app(app)
+    headers.init_app(app)
     templating.init_app(app)
     from forum.web import IdConverter
 

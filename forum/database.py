@@ -1,45 +1,33 @@
-"""Engine set-up shared by every backend: SQLite pragmas and transaction mode.
+"""Engine set-up shared by every backend: SQLite pragmas and transactions, conflict errors.
 
-SQLite runs in WAL mode with a busy timeout. Transactions of requests that write (POST and
-the like) start with ``BEGIN IMMEDIATE``: such a request takes the write lock when it begins,
-so concurrent writers queue for it instead of failing when a read tries to upgrade. Everything
-else (GETs, jobs, commands) begins deferred, so a job that reads and then fetches a URL holds
-no lock meanwhile.
+SQLite runs in WAL mode with a busy timeout. Every transaction begins deferred (``BEGIN``),
+so a request that reads holds no lock. The write lock is taken only when the transaction
+first needs it: at a lock helper of ``forum.locking`` (:func:`begin_write`) or at its first
+write statement. Then the read transaction is ended and ``BEGIN IMMEDIATE`` begins a new one:
+the writer queues for the lock (up to the busy timeout) instead of failing because another
+writer committed since it read. What was read before stays as read: like READ COMMITTED on
+PostgreSQL, decide on what a lock returns (see ``forum/locking.py`` for the lock order).
+A lock that still cannot be had is a :func:`is_lock_timeout` error: a 503 for a request
+(``forum.errors``), a retry for a job (``forum.jobs``).
 """
 import fcntl
 import functools
 import logging
 import os
+import re
 import threading
-from contextlib import contextmanager
-from contextvars import ContextVar
 
-from flask import Flask, current_app, has_request_context, request
+from flask import Flask, current_app
 from sqlalchemy import create_engine, event
 from sqlalchemy.engine import Engine
-from sqlalchemy.exc import DBAPIError
+from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 log = logging.getLogger(__name__)
 _MIGRATE_LOCK = threading.Lock()
-READ_METHODS = frozenset({"GET", "HEAD", "OPTIONS"})
 SQLITE_BUSY_TIMEOUT_MS = 15_000
-_writing: ContextVar[bool] = ContextVar("forum_writing", default=False)
-
-
-def is_write_request() -> bool:
-    return _writing.get() or (has_request_context() and request.method not in READ_METHODS)
-
-
-@contextmanager
-def writing(on: bool = True):
-    """Transactions begun inside this block write (``BEGIN IMMEDIATE`` on SQLite), as a POST's
-    do: for jobs that read and then write, which a deferred transaction could not do while
-    another connection writes (SQLite answers "database is locked" at once)."""
-    token = _writing.set(on)
-    try:
-        yield
-    finally:
-        _writing.reset(token)
+# Kept in the DBAPI connection's info: whether its SQLite transaction holds the write lock.
+WRITING = "forum.sqlite_writing"
+WRITE_STATEMENT = re.compile(r"^\s*(INSERT|UPDATE|DELETE|REPLACE|CREATE|DROP|ALTER)\b", re.I)
 
 
 def configure_engine(engine: Engine) -> None:
@@ -59,7 +47,66 @@ def configure_engine(engine: Engine) -> None:
 
     @event.listens_for(engine, "begin")
     def on_begin(connection):
-        connection.exec_driver_sql("BEGIN IMMEDIATE" if is_write_request() else "BEGIN")
+        connection.exec_driver_sql("BEGIN")
+        connection.info[WRITING] = False
+
+    @event.listens_for(engine, "before_cursor_execute")
+    def before_write(connection, cursor, statement, _parameters, _context, _executemany):
+        if connection.info.get(WRITING) is False and WRITE_STATEMENT.match(statement):
+            cursor.execute("ROLLBACK")
+            cursor.execute("BEGIN IMMEDIATE")
+            connection.info[WRITING] = True
+
+
+def begin_write(session=None) -> None:
+    """Make sure this transaction may write: on SQLite, take the database's write lock now
+    (ending a read-only transaction first); on PostgreSQL nothing (row locks do the work)."""
+    from forum.extensions import db
+
+    connection = (session or db.session).connection()
+    if connection.dialect.name == "sqlite" and connection.info.get(WRITING) is False:
+        connection.exec_driver_sql("ROLLBACK")
+        connection.exec_driver_sql("BEGIN IMMEDIATE")
+        connection.info[WRITING] = True
+
+
+def insert_ignore(table, **values):
+    """``INSERT`` that does nothing when a unique key already holds the row (both backends)."""
+    from forum.extensions import db
+
+    if db.session.get_bind().dialect.name == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(table).values(**values).on_conflict_do_nothing()
+
+
+# --- conflicts between simultaneous writers --------------------------------------------------
+
+def sqlstate(error: BaseException) -> str | None:
+    original = getattr(error, "orig", None)
+    return getattr(original, "sqlstate", None) or getattr(getattr(original, "diag", None),
+                                                             "sqlstate", None)
+
+
+def is_lock_timeout(error: BaseException) -> bool:
+    """SQLite could not get its write lock within the busy timeout."""
+    return isinstance(error, OperationalError) and "locked" in str(getattr(error, "orig", error))
+
+
+def is_write_conflict(error: BaseException) -> bool:
+    """A deadlock or serialization failure: nothing was stored, and trying again may succeed."""
+    return isinstance(error, DBAPIError) and sqlstate(error) in ("40P01", "40001")
+
+
+def is_unique_violation(error: BaseException) -> bool:
+    return isinstance(error, IntegrityError) and (
+        sqlstate(error) == "23505" or "UNIQUE constraint failed" in str(error.orig))
+
+
+def is_transient(error: BaseException) -> bool:
+    """Whether running the same work again may succeed (retried by jobs and services)."""
+    return is_lock_timeout(error) or is_write_conflict(error)
 
 
 def migrate_before_first_use(app: Flask) -> None:
@@ -163,3 +210,30 @@ def validator_engine() -> Engine:
         # It lives and ends with the app's own engine.
         event.listen(db.engine, "engine_disposed", lambda _engine: engine.dispose())
     return engine
+
+
+CONFLICT_TRIES = 3
+
+
+def retrying(service):
+    """Run ``service`` again, up to :data:`CONFLICT_TRIES` times, when it meets a deadlock or a
+    serialization failure (rolled back: nothing of it was stored).
+
+    Safe for services that commit once, at their end, and do nothing after that could fail:
+    the recognition and moderation acts. What still fails is answered 409 by ``forum.errors``.
+    """
+
+    @functools.wraps(service)
+    def run(*args, **kwargs):
+        from forum.extensions import db
+
+        for attempt in range(1, CONFLICT_TRIES + 1):
+            try:
+                return service(*args, **kwargs)
+            except DBAPIError as error:
+                db.session.rollback()
+                if attempt == CONFLICT_TRIES or not is_write_conflict(error):
+                    raise
+        raise AssertionError("unreachable")
+
+    return run

@@ -4,8 +4,11 @@ from urllib.parse import unquote_to_bytes
 
 from flask import Flask, jsonify, make_response, render_template, request
 from flask_wtf.csrf import CSRFError
+from sqlalchemy.exc import SQLAlchemyError
+from sqlalchemy.orm.exc import StaleDataError
 from werkzeug.exceptions import HTTPException
 
+from forum import database
 from forum.extensions import db
 
 log = logging.getLogger(__name__)
@@ -30,7 +33,10 @@ MESSAGES = {
     409: "Someone else changed this in the meantime.",
     413: "That is too large to accept.",
     429: "Too many requests. Please wait a moment and try again.",
+    503: "The forum is busy. Please try again in a moment.",
 }
+# Seconds a client is asked to wait when SQLite's write lock could not be had in time.
+BUSY_RETRY_AFTER = 2
 
 
 def wants_json() -> bool:
@@ -49,7 +55,7 @@ def error_response(status: int, message: str | None = None, code: str | None = N
     if wants_json():
         code = code or {400: "bad_request", 403: "forbidden", 404: "not_found", 405:
                         "method_not_allowed", 409: "conflict", 413: "too_large",
-                        429: "rate_limited"}.get(status, "error")
+                        429: "rate_limited", 503: "busy"}.get(status, "error")
         return make_response(jsonify(error={"code": code, "message": message}), status)
     return make_response(render_template("error.html", status=status, message=message), status)
 
@@ -101,6 +107,32 @@ def refuse_malformed_requests():
     return None
 
 
+def conflict_response(error: SQLAlchemyError):
+    """What is left of simultaneous writes, once the services' locks and retries have done
+    their part: a clear 409 (or 503 for SQLite's busy lock), never a 500. Nothing was stored."""
+    db.session.rollback()
+    if database.is_lock_timeout(error):
+        log.warning("write lock timeout on %s %s", request.method, request.path)
+        response = error_response(503, "The forum is busy writing just now; nothing was saved. "
+                                       "Please try again in a moment.", "busy")
+        response.headers["Retry-After"] = str(BUSY_RETRY_AFTER)
+        return response
+    if database.is_unique_violation(error):
+        message = ("The same thing was just saved by another request; nothing more was saved. "
+                   "Reload the page to see it.")
+    else:
+        message = ("Someone else was changing this at the same moment, so nothing was saved. "
+                   "Reload the page and try again.")
+    log.warning("write conflict (%s) on %s %s", type(error).__name__, request.method,
+                request.path)
+    return error_response(409, message, "conflict")
+
+
+def is_conflict(error: BaseException) -> bool:
+    return isinstance(error, StaleDataError) or database.is_lock_timeout(error) or \
+        database.is_write_conflict(error) or database.is_unique_violation(error)
+
+
 def init_app(app: Flask) -> None:
     # First of all, before the CSRF check reads the form.
     app.before_request_funcs.setdefault(None, []).insert(0, refuse_malformed_requests)
@@ -135,6 +167,8 @@ def init_app(app: Flask) -> None:
     def unexpected(error):
         if isinstance(error, HTTPException):
             return http_error(error)
+        if is_conflict(error):
+            return conflict_response(error)
         log.exception("unhandled error on %s %s", request.method, request.path)
         return error_response(500, "Something went wrong on our side. It has been logged.",
                               "internal")

@@ -7,8 +7,9 @@ thread's ``revision`` and its closed state, or for the newest revision of any th
 listing pages. Members get a fresh render, with their own marks and forms.
 
 Every thread carries ``revision``, a microsecond timestamp raised whenever anything the
-thread page shows is written through the ORM: the thread row, its posts, helpful marks,
-shares and links to it (:func:`touch_threads`, run after every flush). Because revisions
+thread page shows is written: the thread row, its posts, helpful marks, shares and links to
+it. Raising it is an explicit step of each service that writes such a thing
+(:func:`bump_thread`, taken with the thread's lock, see ``forum/locking.py``). Because revisions
 are timestamps, the newest revision of all threads changes with every such write, which is
 what listing pages key on. Nothing lives in one process's memory that another could miss:
 the validators are read from the database on every request.
@@ -17,25 +18,20 @@ The closed state is computed at read time (auto-close happens with the calendar)
 entries expire after ``PAGE_CACHE_SECONDS`` so that "3 minutes ago" stays roughly true.
 """
 import hashlib
-import time
 from collections.abc import Callable
 
-from flask import Flask, abort, current_app, make_response, request, session
+from flask import abort, current_app, make_response, request, session
 from flask_login import current_user
-from sqlalchemy import bindparam, case, event, func, or_, select, update
+from sqlalchemy import bindparam, case, func, select, update
 from werkzeug.wrappers import Response
 
 from forum.database import read_validator
 from forum.extensions import cache, db
+from forum.threads.models import Category, Thread, closed_state, new_revision
 from forum.timeutil import utcnow
 
 # Headers a cached page keeps; cookies and the like belong to the request that rendered it.
 KEPT_HEADERS = frozenset({"content-type", "link", "x-pingback", "cache-control"})
-
-
-def new_revision() -> int:
-    """A fresh revision: microseconds since the epoch."""
-    return time.time_ns() // 1000
 
 
 def anonymous_read() -> bool:
@@ -74,8 +70,6 @@ THREAD_STATE = None
 
 def thread_validator(thread_id: int) -> str:
     """The thread's revision and closed state now, in one query; 404 when it is gone."""
-    from forum.threads.models import Category, Thread, closed_state
-
     global THREAD_STATE
     if THREAD_STATE is None:  # built once: this runs on every visitor's request
         THREAD_STATE = (
@@ -94,8 +88,6 @@ def thread_validator(thread_id: int) -> str:
 
 def listing_validator() -> str:
     """For pages that list threads and categories: the newest revision of any thread."""
-    from forum.threads.models import Category, Thread
-
     newest, categories = read_validator(
         select(select(func.max(Thread.revision)).scalar_subquery(),
                select(func.count()).select_from(Category).scalar_subquery())
@@ -103,42 +95,29 @@ def listing_validator() -> str:
     return f"{newest}:{categories}"
 
 
-def touch_threads(orm_session, _flush_context) -> None:
-    """After a flush: raise the revision of every thread whose page the flush changed."""
-    from forum.contribution.models import HelpfulMark, Share
-    from forum.links.models import Link
-    from forum.threads.models import Post, Thread
-
-    thread_ids: set[int] = set()
-    post_ids: set[int] = set()
-    for instance in (*orm_session.new, *orm_session.dirty, *orm_session.deleted):
-        if isinstance(instance, Thread):
-            thread_ids.add(instance.id)
-        elif isinstance(instance, Post):
-            thread_ids.add(instance.thread_id)
-        elif isinstance(instance, (HelpfulMark, Share)):
-            post_ids.add(instance.post_id)
-        elif isinstance(instance, Link):
-            thread_ids.add(instance.target_thread_id)
-    thread_ids.discard(None)
-    post_ids.discard(None)
-    if not thread_ids and not post_ids:
-        return
+def _bump(thread_ids):
     now = new_revision()
-    which = []
-    if thread_ids:
-        which.append(Thread.id.in_(sorted(thread_ids)))
-    if post_ids:
-        which.append(Thread.id.in_(select(Post.thread_id).where(Post.id.in_(sorted(post_ids)))))
     # Never backwards, even if another process's clock is ahead of this one's.
-    orm_session.connection().execute(
-        update(Thread).where(or_(*which))
+    db.session.execute(
+        update(Thread).where(Thread.id.in_(thread_ids))
         .values(revision=case((Thread.revision >= now, Thread.revision + 1), else_=now))
-        .execution_options(synchronize_session=False)
-    )
+        .execution_options(synchronize_session=False))
 
 
-def init_app(app: Flask) -> None:
-    if not getattr(init_app, "listening", False):
-        event.listen(db.session, "after_flush", touch_threads)
-        init_app.listening = True
+def bump_thread(thread_id: int) -> None:
+    """Raise the thread's revision, in the caller's transaction: its cached pages are stale
+    once this commits.
+
+    Every service that writes what a thread page shows calls it, holding the thread's lock
+    (it is an ``UPDATE`` of the thread row: step 1 of the lock order in ``forum/locking.py``).
+    """
+    _bump([thread_id])
+
+
+def bump_threads_apart(thread_ids) -> None:
+    """Raise the revision of other threads whose pages a committed write changed (an internal
+    pingback's target), each in a short transaction of its own: a service never waits for a
+    second thread's lock while it holds one."""
+    for thread_id in sorted({t for t in thread_ids if t is not None}):
+        _bump([thread_id])
+        db.session.commit()

@@ -15,13 +15,12 @@ from email import policy as email_policy
 
 import pytest
 from hypothesis import settings as hypothesis_settings
-from flask.testing import FlaskClient
 from sqlalchemy import create_engine, event, text
 from sqlalchemy.engine import Engine
 from werkzeug.serving import make_server
 
-from forum import create_app
-from forum.database import create_schema, writing
+from forum import create_app, jobs
+from forum.database import create_schema
 from forum.extensions import db
 
 # CI runs each property test on the same examples every time (and without the per-example
@@ -114,34 +113,6 @@ def reset_postgres() -> None:
         connection.execute(text(f"TRUNCATE {tables} RESTART IDENTITY CASCADE"))
 
 
-def end_read_transaction() -> None:
-    """End the test's own open transaction when it holds nothing unsaved.
-
-    A test shares one session across its requests (the app context lives as long as the
-    test), so a transaction begun by reading an attribute between requests would otherwise
-    carry into the next request, and on SQLite a deferred transaction cannot write once a
-    background job (notifications, links) has written since it began. In production every
-    request has a session of its own; this gives each test request the same fresh start."""
-    from flask import has_app_context
-
-    if not has_app_context():
-        return  # a client used outside the test's app context: each request has its own
-    session = db.session()
-    if session.in_transaction() and not (session.new or session.dirty or session.deleted):
-        session.rollback()
-
-
-class ForumClient(FlaskClient):
-    """The test client; each request starts and ends without the test's read transaction."""
-
-    def open(self, *args, **kwargs):
-        end_read_transaction()
-        try:
-            return super().open(*args, **kwargs)
-        finally:
-            end_read_transaction()
-
-
 @pytest.fixture
 def app_factory(db_backend, tmp_path, request):
     """Build an app over this test's database; extra settings override the test defaults."""
@@ -151,7 +122,6 @@ def app_factory(db_backend, tmp_path, request):
         config = test_config(db_backend, tmp_path, request)
         config.update(overrides)
         app = create_app(config)
-        app.test_client_class = ForumClient
         with app.app_context():
             if not made:
                 if db_backend == "sqlite":
@@ -161,12 +131,11 @@ def app_factory(db_backend, tmp_path, request):
         made.append(app)
         return app
 
-    # The test's own statements begin as writers on SQLite, as a form's do, so a background
-    # job (notifications, links) waits for the test's transaction instead of the test failing
-    # to write after a job did ("database is locked"). live_server turns this off again.
-    with writing(True):
-        yield build
+    yield build
     for app in made:
+        # Stop the app's job thread first: a job still running would hold its connection
+        # (on PostgreSQL the next test's TRUNCATE would wait for it for ever).
+        jobs.shutdown(app)
         with app.app_context():
             db.session.remove()
             db.engine.dispose()
@@ -202,18 +171,14 @@ class Make:
 
         self.count += 1
         name = name or f"member{self.count}"
-        end_read_transaction()
-        with writing():
-            return create_user(name, f"{name}@example.org", password, role)
+        return create_user(name, f"{name}@example.org", password, role)
 
     def category(self, slug: str = "general", name: str | None = None, auto_close_days=None):
         from forum.threads.models import Category
 
         category = Category(slug=slug, name=name or slug.title(), auto_close_days=auto_close_days)
-        end_read_transaction()
-        with writing():
-            db.session.add(category)
-            db.session.commit()
+        db.session.add(category)
+        db.session.commit()
         return category
 
     def thread(self, author=None, category=None, title: str = "A thread", body: str = "Opening post.",
@@ -224,21 +189,15 @@ class Make:
         if category is None:
             self.default_category = self.default_category or self.category("default", "Default")
             category = self.default_category
-        end_read_transaction()
-        with self.app.test_request_context(method="POST"):  # a writing transaction, as a form's
-            thread = create_thread(author, category, title, body, tags)
-        end_read_transaction()
-        return thread
+        with self.app.test_request_context():
+            return create_thread(author, category, title, body, tags)
 
     def reply(self, thread, author=None, body: str = "A reply."):
         from forum.threads.services import reply
 
         author = author or self.user()
-        end_read_transaction()
-        with self.app.test_request_context(method="POST"):
-            post = reply(thread.id, author, body)
-        end_read_transaction()
-        return post
+        with self.app.test_request_context():
+            return reply(thread.id, author, body)
 
 
 @pytest.fixture
@@ -279,7 +238,7 @@ def counting_queries(engine):
 
     def record(conn, cursor, statement, *args):
         if threading.current_thread().name == "forum-jobs":
-            return  # background jobs (notifications, links) running meanwhile are not the page's
+            return  # background jobs (a ledger sweep a page queued) are not the page's queries
         if not statement.lstrip().upper().startswith(("BEGIN", "COMMIT", "ROLLBACK", "SAVEPOINT",
                                                       "RELEASE", "PRAGMA")):
             statements.append(statement)
@@ -301,10 +260,6 @@ def count_queries(app):
 @pytest.fixture
 def live_server(app):
     """The test's app served over HTTP on 127.0.0.1 (threaded), for browsers and races."""
-    # Requests are served from other threads: a read of the test's own must not hold the
-    # database's write lock against them meanwhile.
-    reading = writing(False)
-    reading.__enter__()
     server = make_server("127.0.0.1", 0, app, threaded=True)
     thread = threading.Thread(target=server.serve_forever, daemon=True)
     thread.start()
@@ -312,7 +267,6 @@ def live_server(app):
     yield server
     server.shutdown()
     thread.join(5)
-    reading.__exit__(None, None, None)
 
 
 @pytest.fixture
@@ -366,10 +320,7 @@ class SMTPServer:
             self.failures_left = count
 
     def wait_for(self, count: int, timeout: float = 15) -> list:
-        """The first ``count`` messages, once they have arrived (fails after ``timeout``).
-
-        The test's own read transaction ends first, so the jobs that send can write."""
-        end_read_transaction()
+        """The first ``count`` messages, once they have arrived (fails after ``timeout``)."""
         with self.condition:
             arrived = self.condition.wait_for(lambda: len(self.messages) >= count, timeout)
             assert arrived, f"{len(self.messages)} of {count} messages arrived in {timeout} s"

@@ -13,8 +13,6 @@ import hmac
 from flask import current_app
 from itsdangerous import BadSignature, SignatureExpired, URLSafeTimedSerializer
 
-from sqlalchemy import select
-
 from forum.accounts.models import User
 from forum.errors import Refused
 from forum.extensions import db
@@ -56,10 +54,12 @@ def reset_member(token: str, lock: bool = False) -> User:
     ``lock``: the member's row is locked, so two uses of one link cannot both succeed.
     """
     data = _load("reset", token, RESET_SECONDS, "reset")
-    query = select(User).where(User.id == data["u"])
     if lock:
-        query = query.with_for_update().execution_options(populate_existing=True)
-    user = db.session.scalar(query)
+        from forum.locking import lock_member
+
+        user = lock_member(data["u"])
+    else:
+        user = db.session.get(User, data["u"])
     if user is None or user.is_deleted or not hmac.compare_digest(
             str(data.get("p", "")), fingerprint(user.password_hash)):
         raise Refused("That reset link has been used already. Please ask for a new one.")

@@ -35,7 +35,7 @@ def register():
     sessions.start(user)
     flash(f"Welcome! We sent a link to {form.email.data.strip().lower()}: open it to confirm "
           "your address.", "success")
-    return see_other(url_for("threads.index"))
+    return see_other(url_for("threads.welcome"))
 
 
 def after_login(next_url: str | None):

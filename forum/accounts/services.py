@@ -117,13 +117,13 @@ def delete_account(user: User, password: str) -> None:
     an anonymous row), so nobody else's score changes. They can no longer log in (every
     session and API token ends), their profile answers 404 and their email is erased.
     """
-    from forum.pagecache import new_revision
-    from forum.threads.models import Post, Thread
+    from forum import pagecache
+    from forum.locking import lock_member
+    from forum.threads.models import Post
 
     if not check_password(user, password):
         raise Refused("That password is not right, so the account is still here.")
-    user = db.session.scalar(select(User).where(User.id == user.id).with_for_update()
-                             .execution_options(populate_existing=True))
+    user = lock_member(user.id)
     sessions.end_all(user)
     now = utcnow()
     db.session.execute(update(ApiToken).where(ApiToken.user_id == user.id,
@@ -134,15 +134,15 @@ def delete_account(user: User, password: str) -> None:
     user.username = DELETED_NAME
     user.username_key = f"deleted:{user.id}"  # ":" is never in a chosen name
     user.email = None
-    if hasattr(user, "email_confirmed_at"):
-        user.email_confirmed_at = None
+    user.email_confirmed_at = None
     user.password_hash = "!"  # no password hashes to this
     user.bio = user.bio_html = ""
     user.role = "member"
     user.totp_secret = None
     user.totp_last_step = None
     user.deleted_at = now
-    # Their name changes on every thread they wrote in: cached pages must show it.
-    db.session.execute(update(Thread).where(Thread.id.in_(
-        select(Post.thread_id).where(Post.author_id == user.id))).values(revision=new_revision()))
+    threads = set(db.session.scalars(select(Post.thread_id).where(Post.author_id == user.id)))
     db.session.commit()
+    # Their name changes on every thread they wrote in: cached pages must show it. Each
+    # thread apart, after the commit (the lock order: no thread lock after a member's).
+    pagecache.bump_threads_apart(threads)

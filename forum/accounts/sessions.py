@@ -13,6 +13,7 @@ from datetime import timedelta
 from flask import Flask, current_app, g, request, session
 from flask_login import login_user
 from sqlalchemy import select, update
+from sqlalchemy.exc import OperationalError
 
 from forum.accounts.models import AccountSession, User
 from forum.extensions import db, login_manager
@@ -77,9 +78,12 @@ def load(token: str) -> User | None:
     if user is None or user.is_deleted:
         return None
     if now - stored.last_seen_at > timedelta(seconds=current_app.config["SESSION_TOUCH_SECONDS"]):
-        db.session.execute(update(AccountSession).where(AccountSession.id == stored.id)
-                           .values(last_seen_at=now))
-        db.session.commit()
+        try:
+            db.session.execute(update(AccountSession).where(AccountSession.id == stored.id)
+                               .values(last_seen_at=now))
+            db.session.commit()
+        except OperationalError:  # "last seen" is approximate: a busy database skips it
+            db.session.rollback()
     user.session_token = token
     g.account_session_id = stored.id
     return user

@@ -62,7 +62,7 @@ def require_confirm_form() -> None:
 
 def done(message: str, section: str):
     flash(message, "success")
-    return see_other(url_for("settings.index") + "#" + section)
+    return see_other(url_for("settings.index", _anchor="settings-" + section))
 
 
 @bp.get("")
@@ -73,6 +73,8 @@ def index():
 @bp.post("/bio")
 def bio():
     form = BioForm()
+    if "bio" not in request.form:  # an empty bio clears it; a form without the field is wrong
+        return render_settings(400, bio_error="The form has no bio field; please try again.")
     if not form.validate_on_submit():
         return render_settings(400, bio_form=form, bio_error=first_error(form))
     try:
@@ -159,7 +161,7 @@ def two_factor_setup():
     if current_user.has_two_factor:
         abort(409, "Two-factor login is on already.")
     session["totp_setup"] = twofactor.new_secret()
-    return see_other(url_for("settings.index") + "#two-factor")
+    return see_other(url_for("settings.index", _anchor="settings-two-factor"))
 
 
 @bp.post("/two-factor/enable")

@@ -85,10 +85,12 @@ def recovery_codes_left(user: User) -> int:
 def verify(user_id: int, code: str) -> User | None:
     """The member, when ``code`` is their current TOTP code or an unused recovery code; the
     code is then used up. None otherwise (and nothing changes)."""
-    user = db.session.scalar(select(User).where(User.id == user_id, User.deleted_at.is_(None))
-                             .with_for_update().execution_options(populate_existing=True))
+    from forum.locking import lock_member
+
     code = (code or "").strip().replace(" ", "")
-    if user is None or user.totp_secret is None or not code.isascii():
+    # Locked, so one code raced from two browsers logs in once.
+    user = lock_member(user_id)
+    if user is None or user.is_deleted or user.totp_secret is None or not code.isascii():
         db.session.rollback()
         return None
     if code.isdigit() and len(code) == 6:

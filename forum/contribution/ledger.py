@@ -8,7 +8,8 @@ Each keeps ``MemberScore`` in step, so ranking is an indexed read of one table:
   An event's ``window_level`` says which windows still count it, and sweeping and reversing
   both lock the event rows they change, so an event leaves each window exactly once.
 
-Lock order, to stay free of deadlocks on PostgreSQL: event rows first, then score rows in
+Lock order, to stay free of deadlocks on PostgreSQL: the ledger comes last in the forum's
+one lock order (``forum/locking.py``); within it, event rows first, then score rows in
 user-id order. ``record`` locks only the beneficiary's score row (it serializes the cap
 checks for that member).
 """
@@ -17,11 +18,12 @@ from datetime import datetime, timedelta
 
 from flask import current_app
 from sqlalchemy import func, select, text, update
-from sqlalchemy.exc import OperationalError
 
+from forum import jobs
 from forum.contribution import rules
 from forum.contribution.models import ContributionEvent, MemberScore
 from forum.extensions import cache, db
+from forum.locking import lock_scores
 from forum.timeutil import utcnow
 
 SWEEP_LOCK_KEY = 7_318_431  # pg_advisory_xact_lock key: one sweeper at a time
@@ -29,25 +31,6 @@ SWEEP_LOCK_KEY = 7_318_431  # pg_advisory_xact_lock key: one sweeper at a time
 
 def half_life() -> float:
     return float(current_app.config["SCORE_HALF_LIFE_DAYS"])
-
-
-def _insert_ignore(table, **values):
-    dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(table).values(**values).on_conflict_do_nothing()
-
-
-def lock_score(user_id: int) -> MemberScore:
-    """The member's score row, created if missing and locked for this transaction."""
-    db.session.execute(_insert_ignore(MemberScore.__table__, user_id=user_id, week=0, month=0,
-                                      year=0, all_time=0, decayed=0.0))
-    return db.session.scalar(
-        select(MemberScore).where(MemberScore.user_id == user_id)
-        .with_for_update().execution_options(populate_existing=True)
-    )
 
 
 def _live_events():
@@ -65,7 +48,7 @@ def record(kind: str, beneficiary_id: int, actor_id: int | None, *, post_id: int
     if actor_id is not None and actor_id == beneficiary_id:
         return None
     now = utcnow()
-    score = lock_score(beneficiary_id)
+    score = lock_scores(beneficiary_id)
     actor_events = 0
     if actor_id is not None:
         actor_events = db.session.scalar(_live_events().where(
@@ -178,19 +161,21 @@ def sweep(now: datetime | None = None) -> int:
 
 
 def sweep_if_due() -> None:
-    """Sweep and commit, at most once per ``SCORE_SWEEP_SECONDS`` across all processes.
+    """Queue a sweep, at most once per ``SCORE_SWEEP_SECONDS`` across all processes.
 
-    Called before scores are read, so windows are exact to within that interval without
-    any scheduled job. A sweep that meets a busy database is left to the next reader.
+    Called by the pages that show scores, so windows are exact to within that interval without
+    any scheduled job; the page itself only reads (a GET never commits): the sweep is a job.
     """
     interval = current_app.config["SCORE_SWEEP_SECONDS"]
     if interval and not cache.add("forum:ledger-sweep", 1, timeout=interval):
         return
-    try:
-        sweep()
-        db.session.commit()
-    except OperationalError:
-        db.session.rollback()
+    jobs.enqueue(sweep_job)
+
+
+def sweep_job() -> None:
+    """The background job of :func:`sweep_if_due`: sweep and commit."""
+    sweep()
+    db.session.commit()
 
 
 def recompute_scores(now: datetime | None = None) -> None:
@@ -214,5 +199,5 @@ def recompute_scores(now: datetime | None = None) -> None:
         total["all_time"] += points
         total["decayed"] += points * rules.decay_weight(created_at, half_life())
     for user_id in sorted(totals):
-        lock_score(user_id)
+        lock_scores(user_id)
     _apply(totals)

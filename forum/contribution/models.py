@@ -41,6 +41,12 @@ class ContributionEvent(db.Model):
         Index("ix_contribution_events_window", "window_level", "created_at"),
         Index("ix_contribution_events_beneficiary", "beneficiary_id", "created_at"),
         Index("ix_contribution_events_actor", "actor_id", "beneficiary_id", "created_at"),
+        # Covering indexes for relationships (forum/reading/relationships.py): what a member
+        # gave, and received, summed per other member without reading the table.
+        Index("ix_contribution_events_given", "actor_id", "beneficiary_id", "reversed_at",
+              "created_at", "points"),
+        Index("ix_contribution_events_received", "beneficiary_id", "actor_id", "reversed_at",
+              "created_at", "points"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

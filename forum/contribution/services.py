@@ -1,7 +1,8 @@
 """The acts of recognition: helpful marks, accepted replies, shares and follows.
 
-Each function locks what it changes, applies the rule of who may act, records or
-reverses the ledger event in the same transaction and commits; or raises
+Each function locks what it changes in the one lock order (``forum/locking.py``: the thread,
+then the post, then scores), raises the thread's page-cache revision, applies the rule of who
+may act, records or reverses the ledger event in the same transaction and commits; or raises
 :class:`Refused` having stored nothing. Uniqueness (one mark and one share per member and
 post, one follow per pair) is held by the database's unique constraints, so simultaneous
 requests cannot leave two.
@@ -11,14 +12,15 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
+from forum import locking, pagecache
 from forum.accounts.models import Follow, User
 from forum.contribution import ledger
 from forum.contribution.models import ContributionEvent, HelpfulMark, Share
+from forum.database import retrying
 from forum.errors import Refused
 from forum.extensions import db
 from forum.signals import recognized
 from forum.threads.models import Post, Thread
-from forum.threads.services import lock_thread
 
 
 @dataclass
@@ -38,20 +40,28 @@ def check_can_recognize(member: User) -> None:
                       403)
 
 
-def lock_post(post_id: int) -> Post:
-    """The post, locked for this transaction, if members may act on it."""
-    post = db.session.scalar(
-        select(Post).where(Post.id == post_id).with_for_update(of=Post)
-        .execution_options(populate_existing=True)
-    )
-    if post is None or post.deleted_at is not None or post.thread.deleted_at is not None:
+def lock_post(post_id: int) -> tuple[Thread, Post]:
+    """The post's thread and the post, locked in that order, if members may act on the post.
+
+    The thread's page-cache revision is raised: every act here changes what its page shows.
+    """
+    thread_id = locking.post_thread_id(post_id)
+    if thread_id is None:
+        raise Refused("There is no such post.", 404)
+    try:
+        thread = locking.lock_thread(thread_id)
+    except Refused:
+        raise Refused("There is no such post.", 404) from None
+    post = locking.lock_post(post_id)
+    if post is None or post.deleted_at is not None:
         db.session.rollback()
         raise Refused("There is no such post.", 404)
     if post.hidden_at is not None:
         db.session.rollback()
         raise Refused("A moderator hid this post, so it cannot be marked, accepted or shared.",
                       403)
-    return post
+    pagecache.bump_thread(thread.id)
+    return thread, post
 
 
 def _flush_unique() -> bool:
@@ -65,10 +75,11 @@ def _flush_unique() -> bool:
     return True
 
 
+@retrying
 def toggle_helpful(post_id: int, member: User) -> Outcome:
     """Mark a post helpful, or take the mark back; the author gets (or loses) its points."""
     check_can_recognize(member)
-    post = lock_post(post_id)
+    _thread, post = lock_post(post_id)
     if post.author_id == member.id:
         db.session.rollback()
         raise Refused("You cannot mark your own post helpful.", 403)
@@ -94,20 +105,13 @@ def can_accept(member: User, thread: Thread) -> bool:
     return member.id == thread.author_id or member.is_moderator
 
 
+@retrying
 def toggle_accept(post_id: int, member: User) -> Outcome:
     """Make a reply the thread's accepted answer (moving the choice from any other), or
     take it back. The thread's author or a moderator chooses; closed threads included."""
     check_can_recognize(member)
-    found = db.session.get(Post, post_id)
-    if found is None:
-        raise Refused("There is no such post.", 404)
-    thread_id = found.thread_id
-    try:
-        thread = lock_thread(thread_id)  # the thread first, as deleting a post does
-    except Refused:
-        db.session.rollback()
-        raise Refused("There is no such post.", 404)
-    post = lock_post(post_id)
+    thread, post = lock_post(post_id)
+    thread_id = thread.id
     if not can_accept(member, thread):
         db.session.rollback()
         raise Refused("Only the thread's author or a moderator can accept a reply.", 403)
@@ -129,10 +133,11 @@ def toggle_accept(post_id: int, member: User) -> Outcome:
     return Outcome(post_id, True, thread_id, moved_from=previous)
 
 
+@retrying
 def share(post_id: int, member: User) -> Outcome:
     """Share a post: once per member and post; sharing again changes nothing."""
     check_can_recognize(member)
-    post = lock_post(post_id)
+    _thread, post = lock_post(post_id)
     if post.author_id == member.id:
         db.session.rollback()
         raise Refused("You cannot share your own post.", 403)
@@ -152,6 +157,7 @@ def share(post_id: int, member: User) -> Outcome:
     return Outcome(post_id, True, thread_id)
 
 
+@retrying
 def toggle_follow(followed: User, member: User) -> Outcome:
     """Follow a member, or stop. Shown on profiles; never worth a point."""
     check_can_recognize(member)
@@ -194,6 +200,7 @@ def restore_given(member: User) -> int:
         select(Post.id, Post.author_id).join(Thread, Thread.accepted_post_id == Post.id)
         .where(Post.id.in_(accepted_by_member), ~still_counted.exists(), *visible))
     acts += [("accepted", post_id, author_id) for post_id, author_id in rows]
+    acts.sort(key=lambda act: act[2])  # score rows in user-id order (the lock order)
     recorded = [ledger.record(kind, author_id, member.id, post_id=post_id)
                 for kind, post_id, author_id in acts]
     return sum(1 for event in recorded if event is not None)

@@ -4,13 +4,15 @@ Both run on the one job queue (``forum.jobs``): RQ workers when ``FORUM_REDIS_UR
 the web process's own thread otherwise. Every fetch goes through ``forum.links.fetch``.
 """
 import logging
+from dataclasses import dataclass
 from urllib.parse import urljoin, urlsplit
 
 from flask import current_app
 from sqlalchemy import select
 
-from forum import jobs
+from forum import jobs, pagecache
 from forum.extensions import db
+from forum.locking import lock_link, lock_thread
 from forum.links import discovery, xmlrpc
 from forum.links.fetch import BadURL, BlockedAddress, FetchError, TooLarge, fetch
 from forum.links.models import Link, OutgoingMention
@@ -46,38 +48,74 @@ def verify_link(link_id: int) -> None:
 
     A verified new link waits in /mod/queue (or is approved at once); a source that answers
     404 or 410, or no longer links, takes a shown link off its thread.
+
+    The fetch (up to 10 s) runs with no transaction open. The verdict is then applied to the
+    link as its lock returns it (thread, then link: ``forum/locking.py``), so a moderator's
+    decision meanwhile stands, and of two jobs for one link only the first approves it.
     """
     link = db.session.get(Link, link_id)
-    if link is None or link.kind == "internal" or link.status in ("rejected", "removed", "failed"):
+    if link is None or link.kind == "internal" or link.status in SETTLED:
         return
+    thread_id, source_url = link.target_thread_id, link.source_url
+    db.session.rollback()
     try:
-        result = fetch_from_forum(link.source_url, headers={"Accept": "text/html, */*;q=0.5"})
+        result = fetch_from_forum(source_url, headers={"Accept": "text/html, */*;q=0.5"})
     except FetchError as error:
-        refuse_verification(link, f"The source could not be fetched: {error}", gone=False)
-        db.session.commit()
-        return
-    was = link.status
-    target = resolve_target(*named_target(link))
-    if result.status in GONE:
-        refuse_verification(link, f"The source answered {result.status}.", gone=True)
-    elif not 200 <= result.status < 300:
-        refuse_verification(link, f"The source answered {result.status}.", gone=False)
-    elif target is None:
-        refuse_verification(link, "The target thread or post is gone.", gone=True)
-    elif link.status == "verifying" and target[0].closed_state()[0]:
-        refuse_verification(link, "Comments are closed on the target thread.", gone=False)
+        verdict = Verdict(f"The source could not be fetched: {error}", gone=False)
     else:
-        href = linking_href(result, link)
-        if href is None:
-            refuse_verification(link, "The source does not link to the target.", gone=True)
+        verdict = judge(result, link)
+    db.session.rollback()  # what judging read is not what the lock will return
+    lock_thread(thread_id, deleted=True)
+    link = lock_link(link_id)
+    if link is None or link.status in SETTLED:
+        db.session.rollback()
+        return
+    pagecache.bump_thread(thread_id)
+    was = link.status
+    if verdict.accepted:
+        if link.status == "verifying" and verdict.closed:
+            refuse_verification(link, "Comments are closed on the target thread.", gone=False)
         else:
-            context = discovery.find_link_context(result.text, urljoin(result.final_url, href),
-                                                  base_url=result.final_url)
-            title = (context.title if context else "") or link.source_url
-            accept_verified(link, title, context.excerpt if context else "")
+            accept_verified(link, verdict.title, verdict.excerpt)
+    else:
+        refuse_verification(link, verdict.note, gone=verdict.gone)
     db.session.commit()
     if link.status == "approved" and was != "approved":
         announce_pingback(link)
+
+
+SETTLED = ("rejected", "removed", "failed")
+
+
+@dataclass
+class Verdict:
+    """What a fetched source says about a link: accepted (with title and excerpt), or not."""
+
+    note: str = ""
+    gone: bool = False
+    accepted: bool = False
+    title: str = ""
+    excerpt: str = ""
+    closed: bool = False  # the target thread is closed (a new link then fails)
+
+
+def judge(result, link: Link) -> Verdict:
+    """The verdict on a fetched source (reads the target, writes nothing)."""
+    target = resolve_target(*named_target(link))
+    if result.status in GONE:
+        return Verdict(f"The source answered {result.status}.", gone=True)
+    if not 200 <= result.status < 300:
+        return Verdict(f"The source answered {result.status}.")
+    if target is None:
+        return Verdict("The target thread or post is gone.", gone=True)
+    href = linking_href(result, link)
+    if href is None:
+        return Verdict("The source does not link to the target.", gone=True)
+    context = discovery.find_link_context(result.text, urljoin(result.final_url, href),
+                                          base_url=result.final_url)
+    return Verdict(accepted=True, title=(context.title if context else "") or link.source_url,
+                   excerpt=context.excerpt if context else "",
+                   closed=target[0].closed_state()[0])
 
 
 def named_target(link: Link) -> tuple[str, int]:
@@ -127,7 +165,7 @@ def enqueue_mentions(post_id: int) -> None:
         jobs.enqueue(send_mention, mention_id, retry_delays=retry_delays())
 
 
-class TryAgain(Exception):
+class TryAgain(jobs.RetryLater):
     """A transient failure: the job queue runs the job again after the next delay."""
 
 

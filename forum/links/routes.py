@@ -1,17 +1,26 @@
 """Cross-linking over HTTP: the Pingback and Webmention endpoints, their status pages,
 the moderators' approve/reject buttons, and the discovery headers on thread pages."""
-from flask import Blueprint, Response, abort, render_template, request
+from flask import Blueprint, Response, abort, current_app, render_template, request
 from flask_login import current_user
+from itsdangerous import BadSignature, URLSafeSerializer
+from werkzeug.exceptions import RequestEntityTooLarge
 
 from forum import jobs
-from forum.errors import Refused
+from forum.errors import Refused, error_response
 from forum.extensions import csrf, db
 from forum.forms import ConfirmForm
 from forum.links import xmlrpc
 from forum.links.jobs import enqueue_mentions, verify_link
 from forum.links.models import Link
 from forum.links.outgoing import sync_mentions
-from forum.links.services import PingRefused, approve_link, receive_ping, reject_link, sync_post_links
+from forum.links.services import (
+    PingRefused,
+    approve_link,
+    bump_linked_threads,
+    receive_ping,
+    reject_link,
+    sync_post_links,
+)
 from forum.signals import post_changed, post_committed
 from forum.web import absolute_url, see_other
 
@@ -28,6 +37,7 @@ def keep_links_in_step(post, action, **_extra):
 
 @post_committed.connect
 def send_mentions(post, action, **_extra):
+    bump_linked_threads(post, action)
     enqueue_mentions(post.id)
 
 
@@ -37,6 +47,16 @@ def plain(message: str, status: int, **headers) -> Response:
 
 def xml(body: bytes) -> Response:
     return Response(body, 200, content_type="text/xml; charset=utf-8")
+
+
+@bp.errorhandler(RequestEntityTooLarge)
+def too_large(error):
+    """An XML-RPC caller gets a fault it can read, not an HTML 413 page."""
+    if request.endpoint == "links.pingback_endpoint":
+        limit = current_app.config["MAX_CONTENT_LENGTH"]
+        return xml(xmlrpc.fault_response(xmlrpc.INVALID_REQUEST,
+                                         f"The call is larger than {limit:,} bytes."))
+    return error_response(413)
 
 
 @bp.post("/xmlrpc")
@@ -78,17 +98,43 @@ def webmention_endpoint():
         return plain(refused.message, refused.status)
     if verify:
         jobs.enqueue(verify_link, link_id)
-    status_url = absolute_url("links.webmention_status", link_id=link_id)
+    status_url = absolute_url("links.webmention_status", token=status_token(link_id))
     return plain(f"Accepted: the source will be verified. Status: {status_url}", 202,
                  Location=status_url)
 
 
-@bp.get("/webmention/<int:link_id>")
-def webmention_status(link_id):
-    link = db.session.get(Link, link_id)
+def _status_tokens() -> URLSafeSerializer:
+    return URLSafeSerializer(current_app.secret_key, salt="webmention-status")
+
+
+def status_token(link_id: int) -> str:
+    """The Webmention's status page id: signed, so nobody can walk other sources' pings."""
+    return _status_tokens().dumps(link_id)
+
+
+# What the source learns: whether its mention was accepted, verified or rejected, never why
+# a fetch failed (that would tell how the forum's network resolves names).
+PUBLIC_STATUS = {
+    "verifying": ("accepted", "Accepted; the source is being verified."),
+    "pending": ("verified", "Verified; waiting for a moderator."),
+    "approved": ("verified", "Verified and shown on the thread."),
+    "rejected": ("rejected", "Not shown."),
+    "failed": ("rejected", "Not shown: the source could not be verified as linking here."),
+    "removed": ("rejected", "Not shown: the source no longer links here."),
+}
+
+
+@bp.get("/webmention/<token>")
+def webmention_status(token):
+    try:
+        link_id = _status_tokens().loads(token)
+    except BadSignature:
+        link_id = None
+    link = db.session.get(Link, link_id) if isinstance(link_id, int) else None
     if link is None or link.kind == "internal":
         abort(404, "There is no such Webmention.")
-    return render_template("links/status.html", link=link)
+    state, sentence = PUBLIC_STATUS.get(link.status, ("accepted", "Accepted."))
+    return render_template("links/status.html", link=link, state=state, sentence=sentence)
 
 
 def decide(link_id: int, decision):

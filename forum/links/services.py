@@ -15,7 +15,9 @@ from urllib.parse import urlsplit
 from flask import current_app, has_request_context, request
 from sqlalchemy import select
 
+from forum import locking, pagecache
 from forum.contribution import ledger
+from forum.database import insert_ignore, retrying
 from forum.errors import Refused
 from forum.extensions import db
 from forum.links import discovery
@@ -179,13 +181,29 @@ def sync_post_links(post: Post, action: str) -> None:
             award_linked(link, post, target_post)
 
     if action == "deleted" and post.is_opening:
-        # The whole thread went with its opening post: so do its replies' links.
+        # The whole thread went with its opening post: so do its replies' links. (Their
+        # target threads' pages change: see bump_linked_threads.)
         for reply_link in db.session.scalars(
             select(Link).join(Post, Post.id == Link.source_post_id)
             .where(Post.thread_id == post.thread_id, Link.status == "approved",
                    Link.kind == "internal")
         ):
             remove_link(reply_link, "The linking thread was deleted.")
+
+
+def bump_linked_threads(post: Post, action: str) -> None:
+    """After a post's commit: raise the page-cache revision of the other threads its internal
+    links (made, updated or removed by :func:`sync_post_links`) show on, each apart (the lock
+    order allows one thread lock per transaction)."""
+    sources = select(Link.target_thread_id).where(Link.kind == "internal")
+    if action == "deleted" and post.is_opening:
+        sources = sources.join(Post, Post.id == Link.source_post_id).where(
+            Post.thread_id == post.thread_id)
+    else:
+        sources = sources.where(Link.source_post_id == post.id)
+    targets = set(db.session.scalars(sources)) - {post.thread_id}
+    db.session.rollback()
+    pagecache.bump_threads_apart(targets)
 
 
 def link_excerpt(html: str, href: str) -> str:
@@ -272,15 +290,27 @@ def receive_ping(kind: str, source: str, target: str) -> tuple[int, bool]:
         raise PingRefused(f"Too many pings from {source_host(source)}; try again later.", 49, 429)
     now = utcnow()
     if link is None:
-        link = Link(kind=kind, status="verifying", source_url=source, target_url=target_url,
-                    target_thread_id=thread.id, target_post_id=post.id, created_at=now,
-                    updated_at=now)
-        db.session.add(link)
-    elif link.status == "rejected":
+        # Two identical pings at once: one row (the unique source and target), and the
+        # second is answered as a repeat.
+        stored = db.session.execute(insert_ignore(
+            Link.__table__, kind=kind, status="verifying", source_url=source,
+            target_url=target_url, target_thread_id=thread.id, target_post_id=post.id,
+            created_at=now, updated_at=now)).rowcount
+        link = db.session.scalar(select(Link).where(Link.source_url == source,
+                                                    Link.target_url == target_url))
+        if stored:
+            db.session.commit()
+            return link.id, True
+    # Decide on the link as its lock returns it: a simultaneous ping may have changed it.
+    link = locking.lock_link(link.id)
+    if kind == "pingback" and link.status in LIVE:
+        db.session.rollback()
+        raise PingRefused("The pingback has already been registered.", 48)
+    if link.status == "rejected":
         link_id = link.id
         db.session.rollback()
         return link_id, False  # a moderator said no; a repeat does not ask again
-    elif link.status in ("failed", "removed"):
+    if link.status in ("failed", "removed"):
         link.status, link.kind, link.note, link.updated_at = "verifying", kind, "", now
     db.session.flush()
     link_id = link.id
@@ -339,9 +369,20 @@ def check_moderator(user) -> None:
         raise Refused("Only moderators can approve or reject links.", 403)
 
 
+def lock_link(link: Link) -> Link:
+    """The link's thread, then the link, locked and read afresh (the thread's page-cache
+    revision raised: a decision on a link changes what its thread's page shows)."""
+    locking.lock_thread(link.target_thread_id, deleted=True)
+    link = locking.lock_link(link.id)
+    pagecache.bump_thread(link.target_thread_id)
+    return link
+
+
+@retrying
 def approve_link(link: Link, moderator) -> Link:
     """Show a verified external link on its thread and give its target's author the points."""
     check_moderator(moderator)
+    link = lock_link(link)
     if link.kind == "internal" or link.status not in ("pending", "rejected"):
         raise Refused("This link is not waiting for a decision.", 409)
     link.status, link.updated_at = "approved", utcnow()
@@ -352,9 +393,11 @@ def approve_link(link: Link, moderator) -> Link:
     return link
 
 
+@retrying
 def reject_link(link: Link, moderator) -> Link:
     """Keep a link off its thread; points it had earned are reversed."""
     check_moderator(moderator)
+    link = lock_link(link)
     if link.kind == "internal" or link.status not in ("pending", "approved"):
         raise Refused("This link is not waiting for a decision.", 409)
     if link.status == "approved":

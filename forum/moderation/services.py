@@ -1,20 +1,23 @@
 """Moderation rules: closing, pinning, hiding, flagging and suspending, and who may do each.
 
 Every function commits a complete change, with its audit-log entry in the same transaction,
-or raises :class:`Refused` having stored nothing.
+or raises :class:`Refused` having stored nothing. Locks are taken in the one order
+(``forum/locking.py``: thread, post, member, scores) and decided on as the lock returns them.
 """
 from datetime import datetime, timedelta
 
 from sqlalchemy import select, update
 
+from forum import locking, pagecache
 from forum.accounts.models import User
+from forum.database import retrying
 from forum.errors import Refused
 from forum.extensions import db
+from forum.locking import lock_thread
 from forum.moderation.audit import log_action
 from forum.moderation.models import Flag
 from forum.signals import post_changed, post_committed, thread_closed
-from forum.threads.models import Category, Post, Thread, auto_close_reason
-from forum.threads.services import lock_thread
+from forum.threads.models import Category, Post, Thread, auto_close_reason, new_revision
 from forum.timeutil import utcnow
 
 REASON_MAX = 500
@@ -68,6 +71,7 @@ def refuse(message: str, status: int):
 # Threads: the thread row is locked first, so a close and a reply queue on it (see
 # threads.services.reply): a reply lands before the close or is refused.
 
+@retrying
 def close_thread(thread_id: int, actor: User, reason: str) -> Thread:
     """Close a thread with a reason shown where the reply form was."""
     reason = check_reason(reason, True, "are closing this thread")
@@ -77,6 +81,7 @@ def close_thread(thread_id: int, actor: User, reason: str) -> Thread:
     now = utcnow()
     if thread.closed_state(now)[0]:
         refuse("This thread is closed already.", 409)
+    pagecache.bump_thread(thread.id)
     thread.closed_at = now
     thread.closed_reason = reason
     thread.closed_by_id = actor.id
@@ -87,6 +92,7 @@ def close_thread(thread_id: int, actor: User, reason: str) -> Thread:
     return thread
 
 
+@retrying
 def reopen_thread(thread_id: int, actor: User, reason: str = "") -> Thread:
     """Reopen a closed thread. Reopening an auto-closed thread starts its clock again."""
     reason = check_reason(reason, False, "are reopening this thread")
@@ -98,6 +104,7 @@ def reopen_thread(thread_id: int, actor: User, reason: str = "") -> Thread:
         refuse("Only a moderator can reopen this thread." if actor.is_authenticated and
                actor.id == thread.author_id else
                "Only a moderator or the author who closed it can reopen this thread.", 403)
+    pagecache.bump_thread(thread.id)
     thread.closed_at = thread.closed_reason = thread.closed_by_id = thread.closed_by_role = None
     if thread.closed_state(now)[0]:
         # Closed by the calendar: the reopened thread gets a full auto_close_days again.
@@ -107,11 +114,13 @@ def reopen_thread(thread_id: int, actor: User, reason: str = "") -> Thread:
     return thread
 
 
+@retrying
 def toggle_pin(thread_id: int, moderator: User) -> Thread:
     """Pin a thread to the top of the front page, or unpin it."""
     thread = lock_thread(thread_id)
     if not can_moderate(moderator):
         refuse("Only a moderator can pin threads.", 403)
+    pagecache.bump_thread(thread.id)
     thread.pinned = not thread.pinned
     log_action(moderator, "pin" if thread.pinned else "unpin", "thread", thread.id)
     db.session.commit()
@@ -144,7 +153,7 @@ def close_stale(now: datetime | None = None) -> int:
                                      Thread.last_activity_at == last_activity_at)
                 .values(closed_at=last_activity_at + timedelta(days=days),
                         closed_reason=auto_close_reason(days), closed_by_id=None,
-                        closed_by_role="auto")
+                        closed_by_role="auto", revision=new_revision())
                 .execution_options(synchronize_session=False)
             )
             if result.rowcount:
@@ -163,6 +172,20 @@ def get_post(post_id: int) -> Post:
     return post
 
 
+def lock_post(post_id: int) -> Post:
+    """The post's thread, then the post, locked (and the thread's page-cache revision raised):
+    what a moderator does to a post shows on its thread's page."""
+    thread_id = locking.post_thread_id(post_id)
+    if thread_id is None:
+        refuse("There is no such post.", 404)
+    locking.lock_thread(thread_id, deleted=True)
+    post = locking.lock_post(post_id)
+    if post is None or post.deleted_at is not None:
+        refuse("There is no such post.", 404)
+    pagecache.bump_thread(thread_id)
+    return post
+
+
 def resolve_flags(post: Post, moderator: User, resolution: str) -> int:
     flags = db.session.scalars(
         select(Flag).where(Flag.post_id == post.id, Flag.resolved_at.is_(None))
@@ -176,12 +199,13 @@ def resolve_flags(post: Post, moderator: User, resolution: str) -> int:
     return len(flags)
 
 
+@retrying
 def hide_post(post_id: int, moderator: User, reason: str = "") -> Post:
     """Hide a post from members (moderators still see it); resolves its open flags."""
     reason = check_reason(reason, False, "are hiding this post")
     if not can_moderate(moderator):
         refuse("Only a moderator can hide posts.", 403)
-    post = get_post(post_id)
+    post = lock_post(post_id)
     if post.hidden_at is not None:
         refuse("This post is hidden already.", 409)
     post.hidden_at = utcnow()
@@ -194,12 +218,13 @@ def hide_post(post_id: int, moderator: User, reason: str = "") -> Post:
     return post
 
 
+@retrying
 def restore_post(post_id: int, moderator: User, reason: str = "") -> Post:
     """Show a hidden post to members again."""
     reason = check_reason(reason, False, "are restoring this post")
     if not can_moderate(moderator):
         refuse("Only a moderator can restore posts.", 403)
-    post = get_post(post_id)
+    post = lock_post(post_id)
     if post.hidden_at is None:
         refuse("This post is not hidden.", 409)
     post.hidden_at = None
@@ -211,10 +236,14 @@ def restore_post(post_id: int, moderator: User, reason: str = "") -> Post:
     return post
 
 
+@retrying
 def flag_post(post_id: int, member: User, reason: str) -> Flag:
-    """A member asks moderators to look at a post; one open flag per member and post."""
+    """A member asks moderators to look at a post; one open flag per member and post (the post
+    is locked, so a double click waits for the first flag and is told it is there)."""
     reason = check_reason(reason, True, "are flagging this post")
-    post = get_post(post_id)
+    post = locking.lock_post(post_id)
+    if post is None or post.deleted_at is not None:
+        refuse("There is no such post.", 404)
     if member.is_suspended:
         refuse("Your account is suspended, so you cannot flag posts.", 403)
     if member.id == post.author_id:
@@ -229,12 +258,15 @@ def flag_post(post_id: int, member: User, reason: str) -> Flag:
     return flag
 
 
+@retrying
 def dismiss_flags(post_id: int, moderator: User, reason: str = "") -> int:
     """Resolve a post's open flags without acting on the post."""
     check_reason(reason, False, "are dismissing these flags")
     if not can_moderate(moderator):
         refuse("Only a moderator can dismiss flags.", 403)
-    post = get_post(post_id)
+    post = locking.lock_post(post_id)
+    if post is None or post.deleted_at is not None:
+        refuse("There is no such post.", 404)
     count = resolve_flags(post, moderator, "dismissed")
     if not count:
         refuse("This post has no open flags.", 409)
@@ -244,6 +276,7 @@ def dismiss_flags(post_id: int, moderator: User, reason: str = "") -> int:
 
 # Members.
 
+@retrying
 def suspend_member(member: User, moderator: User, reason: str, abuse: bool = False) -> User:
     """Suspend a member: they can no longer post, mark, share or flag.
 
@@ -254,8 +287,7 @@ def suspend_member(member: User, moderator: User, reason: str, abuse: bool = Fal
         refuse("You cannot suspend yourself." if moderator.id == member.id else
                "Only a moderator can suspend members, and only an admin can suspend a moderator.",
                403)
-    member = db.session.scalar(select(User).where(User.id == member.id).with_for_update()
-                               .execution_options(populate_existing=True))
+    member = locking.lock_member(member.id)
     if member.is_suspended:
         refuse(f"{member.username} is suspended already.", 409)
     member.suspended_at = utcnow()
@@ -270,12 +302,15 @@ def suspend_member(member: User, moderator: User, reason: str, abuse: bool = Fal
     return member
 
 
+@retrying
 def unsuspend_member(member: User, moderator: User, reason: str = "") -> User:
     """Lift a suspension. After one for abuse, the member's marks, shares and accepts that still
     stand count again."""
     reason = check_reason(reason, False, "are lifting this suspension")
     if not can_suspend(moderator, member):
         refuse("Only a moderator can lift a suspension, and only an admin a moderator's.", 403)
+    # Locked and read afresh: of two moderators lifting it at once, the second finds it lifted.
+    member = locking.lock_member(member.id)
     if not member.is_suspended:
         refuse(f"{member.username} is not suspended.", 409)
     if member.suspended_for_abuse:

@@ -13,7 +13,6 @@ from sqlalchemy import DateTime, Integer, String, case, delete, exists, literal,
 from sqlalchemy.sql import Select
 
 from forum.accounts.models import Follow, User
-from forum.notifications.jobs import job
 from forum.extensions import db
 from forum.notifications import mailing
 from forum.notifications.mentions import mentioned_names
@@ -135,7 +134,6 @@ def watch(user_id: int, thread_id: int) -> None:
 # --- the jobs ----------------------------------------------------------------------------------
 
 
-@job
 def post_written(post_id: int, action: str) -> None:
     """After a post was created or edited: mentions, then replies or the new thread, then
     internal pingbacks. An edit notifies only members not mentioned in the post before."""
@@ -233,7 +231,6 @@ def notify_one(kind: str, user_id: int, actor_id: int | None, post_id: int | Non
             count_repeat=kind in BY_MEMBERS)
 
 
-@job
 def recognition(kind: str, beneficiary_id: int, actor_id: int | None, post_id: int | None,
                 link_id: int | None = None) -> None:
     """The job after a helpful mark, an acceptance, a share, an approved pingback or a follow."""
@@ -249,7 +246,6 @@ def recognition(kind: str, beneficiary_id: int, actor_id: int | None, post_id: i
     mailing.schedule()
 
 
-@job
 def thread_was_closed(thread_id: int, actor_id: int | None) -> None:
     """Members watching a thread hear that it was closed."""
     thread = db.session.get(Thread, thread_id)
@@ -263,7 +259,6 @@ def thread_was_closed(thread_id: int, actor_id: int | None) -> None:
     mailing.schedule()
 
 
-@job
 def forget_post(post_id: int, thread_id: int, whole_thread: bool) -> None:
     """A post was deleted or hidden: notifications about it go (the whole thread's, when it
     went with its opening post)."""

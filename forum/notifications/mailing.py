@@ -18,7 +18,6 @@ from sqlalchemy import select, update
 from forum import jobs
 from forum.accounts.models import User
 from forum.extensions import cache, db
-from forum.notifications.jobs import job
 from forum.notifications.models import Notification, NotificationSettings
 from forum.notifications.rules import PREFERENCES, channel, preference_key
 from forum.timeutil import utcnow
@@ -47,7 +46,6 @@ def mail_retry_delays() -> tuple[int, ...]:
     return retry_delays()
 
 
-@job
 def send_due() -> int:
     """The sweep (a job): mail every member their due notifications; returns messages sent.
 

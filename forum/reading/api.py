@@ -9,7 +9,7 @@ def relationships_json(found: list[Relationship]) -> list[dict]:
     and its state (fresh within 30 days, fading within 90, else stale); newest first."""
     return [{
         "username": r.username,
-        "url": absolute_url("accounts.profile", username=r.username),
+        "url": None if r.deleted else absolute_url("accounts.profile", username=r.username),
         "given": {"count": r.given.count, "points": r.given.points},
         "received": {"count": r.received.count, "points": r.received.points},
         "last_exchange_at": as_utc(r.last_exchange).isoformat(),

@@ -55,33 +55,39 @@ class Relationship:
     received: Flow  # from the other to the profile's member
     last_exchange: datetime
     state: str
+    deleted: bool = False  # the other member deleted their account: no profile to link to
 
 
 def relationships(user: User, now: datetime | None = None) -> list[Relationship]:
     """Everyone ``user`` exchanged recognition with, either way, most recent exchange first:
-    one query."""
+    one query. Each side is summed per member over its covering index (ledger events given
+    by ``user``, and received), then the two sides are added up."""
     now = now or utcnow()
     events = ContributionEvent
-    one, zero = literal(1, Integer), literal(0, Integer)
-    gave = (select(events.beneficiary_id.label("other"), events.points.label("given"),
-                   zero.label("received"), one.label("gave"), zero.label("got"),
-                   events.created_at.label("at"))
-            .where(events.actor_id == user.id, events.reversed_at.is_(None)))
-    got = (select(events.actor_id, zero, events.points, zero, one, events.created_at)
+    zero = literal(0, Integer)
+    gave = (select(events.beneficiary_id.label("other"), func.count().label("gave"),
+                   func.sum(events.points).label("given"), zero.label("got"),
+                   zero.label("received"), func.max(events.created_at).label("at"))
+            .where(events.actor_id == user.id, events.reversed_at.is_(None))
+            .group_by(events.beneficiary_id))
+    got = (select(events.actor_id, zero, zero, func.count(), func.sum(events.points),
+                  func.max(events.created_at))
            .where(events.beneficiary_id == user.id, events.actor_id.is_not(None),
-                  events.reversed_at.is_(None)))
+                  events.reversed_at.is_(None))
+           .group_by(events.actor_id))
     flows = union_all(gave, got).subquery()
-    last = func.max(flows.c.at, type_=DateTime)
+    last = func.max(flows.c.at, type_=DateTime).label("last")
     rows = db.session.execute(
         select(User.username, User.id, func.sum(flows.c.gave), func.sum(flows.c.given),
-               func.sum(flows.c.got), func.sum(flows.c.received), last)
+               func.sum(flows.c.got), func.sum(flows.c.received), last, User.deleted_at)
         .join(User, User.id == flows.c.other)
-        .group_by(User.id, User.username)
+        .group_by(User.id, User.username, User.deleted_at)
         .order_by(last.desc(), User.username)
     ).all()
     return [Relationship(username, user_id, Flow(int(gave_n), int(given or 0)),
-                         Flow(int(got_n), int(received or 0)), at, state_of(at, now))
-            for username, user_id, gave_n, given, got_n, received, at in rows]
+                         Flow(int(got_n), int(received or 0)), at, state_of(at, now),
+                         deleted is not None)
+            for username, user_id, gave_n, given, got_n, received, at, deleted in rows]
 
 
 @dataclass(frozen=True)
@@ -96,7 +102,7 @@ class Prompt:
 def fading_prompts(found: list[Relationship], now: datetime | None = None) -> list[Prompt]:
     """For one's own profile: fading relationships whose other member recently started a
     thread nobody has answered yet, at most :data:`PROMPT_LIMIT`, newest first (one query)."""
-    fading = {r.user_id: r for r in found if r.state == "fading"}
+    fading = {r.user_id: r for r in found if r.state == "fading" and not r.deleted}
     if not fading:
         return []
     now = now or utcnow()

@@ -1,8 +1,10 @@
 """Catching up: the jump to the first unread reply, marking a category read, /following and
 its private feed."""
-from flask import Blueprint, Response, abort, current_app, redirect, render_template, request, url_for
+from flask import (Blueprint, Response, abort, current_app, flash, redirect, render_template,
+                   request, url_for)
 from flask_login import current_user, login_required
 
+from forum.accounts.settings_routes import render_settings
 from forum.feeds import build
 from forum.forms import ConfirmForm
 from forum.reading import queries, services
@@ -36,33 +38,25 @@ def mark_category_read(slug):
     return see_other(url_for("threads.category", slug=category.slug))
 
 
-def render_following(new_token: str | None = None, status: int = 200):
+@bp.get("/following")
+@login_required
+def following():
     page = page_number()
     timeline = queries.timeline(current_user.id, page)
     if page > timeline.pages:
         abort(404, "Your timeline has no such page.")
-    return render_template(
-        "reading/following.html", timeline=timeline,
-        feed_created_at=services.feed_token_created(current_user),
-        feed_url=url_for("reading.private_feed", token=new_token, _external=True)
-        if new_token else None,
-    ), status
-
-
-@bp.get("/following")
-@login_required
-def following():
-    return render_following()
+    return render_template("reading/following.html", timeline=timeline)
 
 
 @bp.post("/following/feed")
 @login_required
 def new_feed_token():
-    """Make (or replace) the private feed URL; the answer shows it, this once."""
+    """Make (or replace) the private feed address; the settings page shows it, this once."""
     if not ConfirmForm().validate_on_submit():
         abort(400, "The form has expired; please reload the page and try again.")
     token = services.new_feed_token(current_user)
-    return render_following(token)
+    return render_settings(feed_url=url_for("reading.private_feed", token=token, _external=True),
+                           feed_created_at=services.feed_token_created(current_user))
 
 
 @bp.post("/following/feed/revoke")
@@ -71,7 +65,8 @@ def revoke_feed_token():
     if not ConfirmForm().validate_on_submit():
         abort(400, "The form has expired; please reload the page and try again.")
     services.revoke_feed_token(current_user)
-    return see_other(url_for("reading.following"))
+    flash("Your private feed address no longer works.", "success")
+    return see_other(url_for("settings.index") + "#private-feed")
 
 
 @bp.get("/following/<token>.atom")

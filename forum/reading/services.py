@@ -61,7 +61,8 @@ def feed_owner(token: str) -> User | None:
     if not token or len(token) > 100:
         return None
     return db.session.scalar(select(User).join(FeedToken, FeedToken.user_id == User.id)
-                             .where(FeedToken.token_hash == token_digest(token)))
+                             .where(FeedToken.token_hash == token_digest(token),
+                                    User.deleted_at.is_(None)))
 
 
 def feed_token_created(member: User):

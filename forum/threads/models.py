@@ -1,3 +1,4 @@
+import time
 from datetime import datetime, timedelta
 
 from sqlalchemy import BigInteger, Column, ForeignKey, Index, String, Table, Text
@@ -5,8 +6,12 @@ from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from forum.accounts.models import User
 from forum.extensions import db
-from forum.pagecache import new_revision
 from forum.timeutil import utcnow
+
+def new_revision() -> int:
+    """A fresh page-cache revision: microseconds since the epoch (see forum/pagecache.py)."""
+    return time.time_ns() // 1000
+
 
 thread_tags = Table(
     "thread_tags",

@@ -10,8 +10,9 @@ from forum.links.outgoing import mentions_by_post
 from forum.links.queries import thread_pingbacks
 from forum.reading import state as reading_state
 from forum.forms import ConfirmForm
-from forum.threads import drafts, queries, services
+from forum.threads import drafts, history, queries, services
 from forum.threads.forms import ReplyForm
+from forum.threads.excerpts import search_excerpt
 from forum.threads.search import matching_post_ids
 from forum.web import page_number, see_other
 
@@ -23,7 +24,7 @@ def writing_rules():
     """Who may edit what (so each page shows only the tools one may use), each post form's
     draft name, and the drafts just sent (static/js/drafts.js clears them)."""
     return {"can_edit": services.can_edit, "can_edit_thread": services.can_edit_thread,
-            "drafts": drafts}
+            "drafts": drafts, "search_excerpt": search_excerpt}
 
 
 def thread_url(thread, page: int = 1, anchor: str | None = None) -> str:
@@ -55,6 +56,13 @@ def index():
                                reading={**pinned.reading, **threads.reading})
 
     return pagecache.serve(pagecache.listing_validator, render)
+
+
+@bp.get("/welcome")
+@login_required
+def welcome():
+    """Where registering leads: the categories, how scores are made, and a first thread."""
+    return render_template("threads/welcome.html", categories=queries.categories())
 
 
 @bp.get("/c/<slug>")
@@ -151,8 +159,10 @@ def permalink(post_id):
 @bp.get("/p/<int:post_id>/history")
 def post_history(post_id):
     post = queries.get_post(post_id) or abort(404, "There is no such post.")
-    return render_template("threads/history.html", post=post,
-                           revisions=queries.post_revisions(post))
+    if post.hidden_at and not (current_user.is_authenticated and current_user.is_moderator):
+        abort(404, "There is no such post.")
+    return render_template("threads/history.html", post=post, versions=history.versions(
+        post, queries.post_revisions(post), services.render))
 
 
 @bp.post("/preview")

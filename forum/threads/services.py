@@ -1,7 +1,8 @@
 """The rules for writing threads and posts, as plain functions over the session.
 
 Every function here either commits a complete change or raises :class:`Refused` having
-stored nothing.
+stored nothing. Each checks and renders first, then takes its locks in the one order
+(``forum/locking.py``: thread, then post), so the write transaction is short.
 """
 import logging
 import re
@@ -9,11 +10,13 @@ import unicodedata
 
 from flask import current_app, request
 from sqlalchemy import select
-from sqlalchemy.orm.exc import StaleDataError
 
+from forum import pagecache
 from forum.accounts.models import User
+from forum.database import insert_ignore
 from forum.errors import Refused
 from forum.extensions import db
+from forum.locking import lock_post, lock_thread
 from forum.markup import TooComplex, render_markdown
 from forum.notifications.mentions import check_new_member_mentions, link_mentions, members_named
 from forum.signals import post_changed, post_committed
@@ -100,8 +103,15 @@ def check_can_write(user: User, body: str | None = None) -> None:
 
 
 def tags_named(names: list[str]) -> list[Tag]:
-    existing = {t.name: t for t in db.session.scalars(select(Tag).where(Tag.name.in_(names)))}
-    return [existing.get(name) or Tag(name=name) for name in names]
+    """The tags of these names, creating the new ones. Two threads introducing the same tag
+    at once both get the one row (an insert that ignores a conflict, in name order)."""
+    if not names:
+        return []
+    existing = set(db.session.scalars(select(Tag.name).where(Tag.name.in_(names))))
+    for name in sorted(set(names) - existing):
+        db.session.execute(insert_ignore(Tag.__table__, name=name))
+    found = {t.name: t for t in db.session.scalars(select(Tag).where(Tag.name.in_(names)))}
+    return [found[name] for name in names]
 
 
 def create_thread(author: User, category: Category, title: str, body: str, tags: str = "") -> Thread:
@@ -109,36 +119,17 @@ def create_thread(author: User, category: Category, title: str, body: str, tags:
     check_can_write(author, body)
     title = check_title(title)
     body = check_body(body)
+    names = parse_tags(tags)
     html = render(body, author)
     now = utcnow()
     thread = Thread(category=category, author=author, title=title, slug=slugify(title),
-                    created_at=now, last_activity_at=now, post_count=1,
-                    tags=tags_named(parse_tags(tags)))
-    post = Post(thread=thread, author=author, position=1, body=body, html=html,
-                created_at=now)
+                    created_at=now, last_activity_at=now, post_count=1, tags=tags_named(names))
+    post = Post(thread=thread, author=author, position=1, body=body, html=html, created_at=now)
     db.session.add_all([thread, post])
     db.session.flush()
     post_changed.send(post, action="created")
     db.session.commit()
     post_committed.send(post, action="created")
-    return thread
-
-
-def lock_thread(thread_id: int) -> Thread:
-    """The thread, locked for this transaction: replies and closes queue on it.
-
-    On PostgreSQL a row lock; on SQLite the write transaction (BEGIN IMMEDIATE) already
-    holds the database's write lock.
-    """
-    thread = db.session.scalar(
-        select(Thread).where(Thread.id == thread_id, Thread.deleted_at.is_(None))
-        .with_for_update(of=Thread)
-        # A thread loaded earlier in this transaction keeps its old values unless refreshed:
-        # the lock must hand back the row as the previous lock holder committed it.
-        .execution_options(populate_existing=True)
-    )
-    if thread is None:
-        raise Refused("There is no such thread.", 404)
     return thread
 
 
@@ -153,6 +144,7 @@ def reply(thread_id: int, author: User, body: str) -> Post:
     if closed:
         db.session.rollback()
         raise Refused(CLOSED_MESSAGE + (f" {reason}" if reason else ""), 403)
+    pagecache.bump_thread(thread.id)
     thread.post_count += 1
     thread.reply_count += 1
     thread.last_activity_at = now
@@ -170,6 +162,21 @@ def can_edit(user: User, post: Post) -> bool:
     return user.is_authenticated and (user.id == post.author_id or user.is_moderator)
 
 
+STALE_EDIT = ("This post was changed while you were editing it. "
+              "The newer text is shown below; make your change again.")
+
+
+def lock_thread_and_post(post: Post) -> tuple[Thread, Post]:
+    """The post's thread and the post, locked in that order and read afresh; 404 when either
+    is gone (deleted meanwhile, say)."""
+    thread = lock_thread(post.thread_id)
+    locked = lock_post(post.id)
+    if locked is None or locked.deleted_at is not None:
+        db.session.rollback()
+        raise Refused("There is no such post.", 404)
+    return thread, locked
+
+
 def edit_post(post: Post, editor: User, body: str, from_version: int) -> Post:
     """Replace a post's text, keeping the old text as a revision.
 
@@ -181,22 +188,21 @@ def edit_post(post: Post, editor: User, body: str, from_version: int) -> Post:
     check_can_write(editor, body)
     body = check_body(body)
     if from_version != post.version:
-        raise Refused("This post was changed while you were editing it. "
-                      "The newer text is shown below; make your change again.", 409)
+        raise Refused(STALE_EDIT, 409)
     if body == post.body:
         return post
     html = render(body, editor)
+    thread, post = lock_thread_and_post(post)
+    if from_version != post.version:
+        db.session.rollback()
+        raise Refused(STALE_EDIT, 409)
+    pagecache.bump_thread(thread.id)
     db.session.add(PostRevision(post_id=post.id, version=post.version, body=post.body,
                                 editor_id=editor.id))
     post.body = body
     post.html = html
     post.edited_at = utcnow()
-    try:
-        db.session.flush()
-    except StaleDataError:
-        db.session.rollback()
-        raise Refused("This post was changed while you were editing it. "
-                      "Reload it and make your change again.", 409)
+    db.session.flush()
     post_changed.send(post, action="edited")
     db.session.commit()
     post_committed.send(post, action="edited")
@@ -224,6 +230,7 @@ def edit_thread(thread: Thread, editor: User, title: str, tags: str) -> Thread:
     title = check_title(title)
     names = parse_tags(tags)
     thread = lock_thread(thread.id)
+    pagecache.bump_thread(thread.id)
     thread.title = title
     thread.slug = slugify(title)
     thread.tags = tags_named(names)
@@ -235,7 +242,8 @@ def delete_post(post: Post, actor: User) -> Thread:
     """Delete a post; deleting the opening post deletes the whole thread."""
     if not can_edit(actor, post):
         raise Refused("Only the author or a moderator can delete this post.", 403)
-    thread = lock_thread(post.thread_id)
+    thread, post = lock_thread_and_post(post)
+    pagecache.bump_thread(thread.id)
     now = utcnow()
     post.deleted_at = now
     if post.is_opening:

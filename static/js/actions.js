@@ -28,7 +28,9 @@
     for (var i = 0; i < nodes.length; i++) {
       var one = nodes[i].getAttribute("data-one");  // "3 shares" rather than a bare number
       var words = one === null ? "" : (value === 1 ? one : nodes[i].getAttribute("data-many"));
-      nodes[i].textContent = String(value) + words;
+      // A count of nothing is not shown ("Helpful", not "Helpful · 0"); scores always are.
+      var hidden = value === 0 && nodes[i].hasAttribute("data-count");
+      nodes[i].textContent = hidden ? "" : String(value) + words;
     }
   }
 

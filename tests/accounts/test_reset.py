@@ -104,3 +104,27 @@ def test_reset_requests_are_limited_per_address_and_per_ip(app_factory, smtp_ser
     other_ip.environ_base["REMOTE_ADDR"] = "10.0.0.9"
     assert other_ip.post("/reset", data={"email": "ada@example.org"}).status_code == 429
     assert other_ip.post("/reset", data={"email": "third@example.org"}).status_code == 200
+
+
+def test_one_link_used_twice_at_once_changes_the_password_once(site, smtp_server):
+    import threading
+
+    ada = site.user("ada")
+    site.browser().post("/reset", data={"email": "ada@example.org"})
+    link = mailed_link(smtp_server.wait_for(1)[0], "/reset/")
+    barrier = threading.Barrier(2)
+    answers = {}
+
+    def use(password):
+        client = site.app.test_client()
+        barrier.wait()
+        answers[password] = client.post(link, data={"password": password}).status_code
+
+    threads = [threading.Thread(target=use, args=(p,)) for p in ("first new password", "second new password")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(answers.values()) == [303, 400], answers
+    [winner] = [p for p, status in answers.items() if status == 303]
+    site.browser(ada, password=winner)

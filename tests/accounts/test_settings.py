@@ -17,7 +17,7 @@ def test_the_page_has_every_section_and_needs_a_login(site):
     assert site.browser().get("/settings").status_code == 302
     page = site.browser(site.user("ada")).get("/settings").get_data(as_text=True)
     for section in ("email", "bio", "password", "two-factor", "sessions", "api-tokens", "your-data"):
-        assert f'id="{section}"' in page
+        assert f'id="settings-{section}"' in page
 
 
 def test_the_bio_is_markdown_sanitized_like_posts_and_shown_on_the_profile(site):

@@ -1,11 +1,14 @@
 """Visitors get cached pages, and never a page older than what it shows."""
 from datetime import timedelta
 
+import pytest
 from sqlalchemy import update
 
-from forum.contribution.models import HelpfulMark, Share
+from forum.contribution import services as recognition
 from forum.extensions import db
 from forum.links.models import Link
+from forum.links.services import approve_link, reject_link
+from forum.moderation import services as moderation
 from forum.threads import services
 from forum.threads.models import Thread
 from forum.timeutil import utcnow
@@ -26,8 +29,11 @@ def test_a_repeat_visit_is_one_query_and_the_same_page(client, make, count_queri
     assert again == first and len(queries) == 1
 
 
-def test_every_change_to_what_the_page_shows_refreshes_it(client, app, make):
+def test_every_change_to_what_the_page_shows_refreshes_it(client, app, make, site_link):
+    """Each service that writes what a thread page shows raises its revision (an explicit step
+    of the service, forum/locking.py), so a visitor never gets the page from before."""
     op, other = make.user("op"), make.user("other")
+    mod = make.user("mod", role="moderator")
     thread = make.thread(op, title="Changing", body="Opening.")
     url = f"/t/{thread.id}"
     visitor_sees(client, url)
@@ -39,29 +45,70 @@ def test_every_change_to_what_the_page_shows_refreshes_it(client, app, make):
         services.edit_post(reply, other, "An edited reply.", reply.version)
     assert "An edited reply." in visitor_sees(client, url)
 
-    db.session.add(HelpfulMark(post_id=reply.id, user_id=op.id))
-    db.session.commit()
+    recognition.toggle_helpful(reply.id, op)
     assert "1 helpful" in visitor_sees(client, url)
 
-    db.session.add(Share(post_id=reply.id, user_id=op.id))
-    db.session.commit()
+    recognition.share(reply.id, op)
     assert "1 share" in visitor_sees(client, url)
 
-    db.session.add(Link(kind="pingback", status="approved", source_url="https://blog.example/x",
-                        target_url=f"https://forum.example{url}", target_thread_id=thread.id,
-                        title="A blog that linked here"))
-    db.session.commit()
-    assert "Pingback: " in visitor_sees(client, url)
+    recognition.toggle_accept(reply.id, op)
+    assert "Accepted" in visitor_sees(client, url)
 
-    reply.hidden_at, reply.hidden_reason = utcnow(), "spam"
-    db.session.commit()
+    link = site_link(thread)
+    approve_link(link, mod)
+    assert "Pingback: " in visitor_sees(client, url)
+    reject_link(link, mod)
+    assert "Pingback: " not in visitor_sees(client, url)
+
+    moderation.hide_post(reply.id, mod, "spam")
     page = visitor_sees(client, url)
     assert "An edited reply." not in page and "hidden by a moderator" in page
+    moderation.restore_post(reply.id, mod)
+    assert "An edited reply." in visitor_sees(client, url)
 
-    thread = db.session.get(Thread, thread.id)
-    thread.closed_at, thread.closed_reason = utcnow(), "Answered."
-    db.session.commit()
+    moderation.toggle_pin(thread.id, mod)
+    moderation.close_thread(thread.id, mod, "Answered.")
     assert "Comments are closed." in visitor_sees(client, url)
+    moderation.reopen_thread(thread.id, mod)
+    assert "Comments are closed." not in visitor_sees(client, url)
+
+    with app.test_request_context():
+        services.delete_post(reply, other)
+    assert "An edited reply." not in visitor_sees(client, url)
+
+
+def test_an_internal_link_refreshes_the_page_it_lands_on(client, app, make):
+    target = make.thread(title="Linked to", body="The target.")
+    url = f"/t/{target.id}"
+    assert "Pingback: " not in visitor_sees(client, url)
+    source = make.thread(title="Linking", body=f"See [this](/t/{target.id}).")
+    assert "Pingback: " in visitor_sees(client, url)
+    with app.test_request_context():
+        services.delete_post(source_opening(source), source.author)
+    assert "Pingback: " not in visitor_sees(client, url)
+
+
+def source_opening(thread):
+    from sqlalchemy import select
+
+    from forum.threads.models import Post
+
+    return db.session.scalar(select(Post).where(Post.thread_id == thread.id, Post.position == 1))
+
+
+@pytest.fixture
+def site_link():
+    """An external pingback waiting for a moderator on ``thread``."""
+
+    def make_link(thread):
+        link = Link(kind="pingback", status="pending", source_url="https://blog.example/x",
+                    target_url=f"https://forum.example/t/{thread.id}", target_thread_id=thread.id,
+                    target_post_id=source_opening(thread).id, title="A blog that linked here")
+        db.session.add(link)
+        db.session.commit()
+        return link
+
+    return make_link
 
 
 def test_auto_close_shows_as_time_passes_without_any_write(client, make):

@@ -82,15 +82,16 @@ def test_the_private_feed_reads_in_a_feed_reader_until_revoked(client, login_as,
     make.reply(thread, people.bo, "Bo replies.")
     make.thread(people.cy, title="Not followed")
     login_as(people.reader)
-    page = client.get("/following").get_data(as_text=True)
-    assert "You have no private feed address." in page
+    assert 'href="/settings#private-feed"' in client.get("/following").get_data(as_text=True)
+    settings = client.get("/settings").get_data(as_text=True)
+    assert 'id="private-feed"' in settings and "You have no private feed address." in settings
     made = client.post("/following/feed")
     assert made.status_code == 200
     url = feed_url_from(made.get_data(as_text=True))
     assert url.startswith("http://localhost/following/") and url.endswith(".atom")
     path = url.removeprefix("http://localhost")
     # Shown once: the next visit says one exists, without showing it.
-    again = client.get("/following").get_data(as_text=True)
+    again = client.get("/settings").get_data(as_text=True)
     assert path not in again and "You made a private feed address" in again
 
     client.post("/logout")  # a feed reader has no session
@@ -111,9 +112,10 @@ def test_the_private_feed_reads_in_a_feed_reader_until_revoked(client, login_as,
     assert client.get(path).status_code == 404  # a new address ends the old one
     new_path = replaced.removeprefix("http://localhost")
     assert client.get(new_path).status_code == 200
-    assert client.post("/following/feed/revoke").status_code == 303
+    revoked = client.post("/following/feed/revoke")
+    assert revoked.status_code == 303 and revoked.location == "/settings#private-feed"
     assert client.get(new_path).status_code == 404
-    assert "You have no private feed address." in client.get("/following").get_data(as_text=True)
+    assert "You have no private feed address." in client.get("/settings").get_data(as_text=True)
 
 
 @pytest.mark.parametrize("token", ["nope", "x" * 300, "%00", "²"])
@@ -135,6 +137,8 @@ def test_feed_token_forms_need_their_csrf_token(app_factory, make):
                           client.get("/following").get_data(as_text=True)).group(1)
         assert client.post("/following/feed").status_code == 400
         assert client.post("/following/feed/revoke").status_code == 400
+        page = client.get("/settings").get_data(as_text=True)  # the session's token now
+        token = re.search(r'name="csrf_token"[^>]*value="([^"]+)"', page).group(1)
         assert client.post("/following/feed", data={"csrf_token": token}).status_code == 200
 
 
@@ -152,3 +156,14 @@ def test_the_timeline_costs_a_fixed_number_of_queries(client, login_as, make, pe
     for i in range(10):
         make.reply(make.thread(people.bo, title=f"T{i}"), people.ada, f"R{i}")
     assert cost() == few
+
+
+def test_a_deleted_members_feed_is_gone(client, login_as, make, people):
+    from forum.accounts.services import delete_account
+
+    login_as(people.reader)
+    path = feed_url_from(client.post("/following/feed").get_data(as_text=True)).removeprefix(
+        "http://localhost")
+    assert client.get(path).status_code == 200
+    delete_account(db.session.get(type(people.reader), people.reader.id), "correct horse battery")
+    assert client.get(path).status_code == 404

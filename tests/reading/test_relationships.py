@@ -159,3 +159,16 @@ def test_a_quiet_prompt_toward_fading_relationships_on_ones_own_profile(client, 
     make.reply(asked, circle.eve, "Someone answered.")
     login_as(circle.ada)
     assert "relationship-prompts" not in client.get("/u/ada").get_data(as_text=True)
+
+
+def test_a_deleted_partner_stays_as_deleted_member_without_a_link(client, circle):
+    from forum.accounts.services import delete_account
+
+    delete_account(circle.bo, "correct horse battery")
+    found = {r.user_id: r for r in relationships(circle.ada)}
+    assert found[circle.bo.id].deleted and found[circle.bo.id].username == "deleted member"
+    page = client.get("/u/ada").get_data(as_text=True)
+    section = page[page.index('id="relationships-heading"'):]
+    assert "deleted member" in section and 'href="/u/deleted' not in section
+    data = client.get("/api/v1/users/ada").get_json()["user"]["relationships"]
+    assert {"username": "deleted member", "url": None}.items() <= data[0].items()

@@ -15,7 +15,9 @@ def test_author_edits_and_the_old_text_is_kept(client, make, login_as):
     db.session.refresh(post)
     assert post.version == 2 and "<strong>draft</strong>" in post.html and post.edited_at
     history = client.get(f"/p/{post.id}/history").get_data(as_text=True)
-    assert "First *draft*" in history and "Second **draft**" in history
+    # Each version as it read, and what changed marked word by word.
+    assert "First <em>draft</em>" in history and "Second <strong>draft</strong>" in history
+    assert "<del>First</del><ins>Second</ins>" in history
     assert thread.id
 
 

@@ -13,7 +13,6 @@ def test_thread_page_queries_do_not_grow_with_replies(client, make, count_querie
     small = make.thread(author=authors[0], tags="a, b")
     large = make.thread(author=authors[0], tags="a, b")
     make.reply(small, authors[1])
-    make.reply(small, authors[2])  # the member who looks has replied in both threads
     for i in range(60):
         make.reply(large, authors[i % 6], f"reply {i}")
     anonymous = (queries_for(client, count_queries, f"/t/{small.id}"),

@@ -102,14 +102,25 @@ def demo_site(tmp_path_factory):
         db.engine.dispose()
 
 
+def csp_violations(context) -> list[str]:
+    """What the Content-Security-Policy blocked in this context's pages (Chromium says so on
+    the console); every browser test fails if anything was."""
+    blocked: list[str] = []
+    context.on("console", lambda message: blocked.append(message.text)
+               if "Content Security Policy" in message.text else None)
+    return blocked
+
+
 @pytest.fixture
 def demo_page(chromium, demo_site):
     """A page in a fresh browser context on the demo site (nobody logged in yet)."""
     context = chromium.new_context(base_url=demo_site.url, viewport=DESKTOP,
                                    reduced_motion="reduce", locale="en-GB", timezone_id="UTC")
     context.set_default_timeout(10_000)
+    blocked = csp_violations(context)
     yield context.new_page()
     context.close()
+    assert not blocked, blocked
 
 
 @pytest.fixture
@@ -119,8 +130,10 @@ def browser(chromium, live_server):
                                    reduced_motion="reduce", locale="en-GB",
                                    timezone_id="UTC")
     context.set_default_timeout(10_000)
+    blocked = csp_violations(context)
     yield context
     context.close()
+    assert not blocked, blocked
 
 
 @pytest.fixture

@@ -18,8 +18,11 @@ def test_visitor_registers_starts_a_thread_with_a_preview_and_replies(page, make
     page.get_by_label("Email").fill("grace@example.org")
     page.get_by_label("Password").fill(PASSWORD)
     page.get_by_role("button", name="Register").click()
-    expect(page).to_have_url(re.compile(r"/$"))
+    expect(page).to_have_url(re.compile(r"/welcome$"))
+    expect(page.get_by_role("heading", level=1)).to_have_text("Welcome, grace")
     expect(page.get_by_role("navigation", name="Site").get_by_role("link", name="grace")).to_be_visible()
+    expect(page.get_by_role("link", name="How scores are made")).to_have_attribute(
+        "href", "/leaderboard#how-scores")
 
     page.get_by_role("link", name="Help and how-to").click()
     page.get_by_role("link", name="Start a thread").click()

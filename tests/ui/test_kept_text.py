@@ -71,7 +71,8 @@ def test_a_reply_to_a_thread_closed_while_it_was_written_keeps_the_text(member_p
     from forum.accounts.services import find_user
     from forum.moderation.services import close_thread
 
-    with app.test_request_context():
+    db.session.commit()  # a write begins its own transaction (BEGIN IMMEDIATE on SQLite)
+    with app.test_request_context(method="POST"):
         close_thread(story["thread"].id, find_user("ada"), "Answered in the docs.")
     db.session.commit()
 
@@ -117,7 +118,8 @@ def test_an_edit_of_a_post_changed_meanwhile_keeps_the_text_beside_the_newer_one
     from forum.accounts.services import find_user
     from forum.threads.services import edit_post
 
-    with app.test_request_context():
+    db.session.commit()
+    with app.test_request_context(method="POST"):
         edit_post(post, find_user("ada"), "How do you measure? (A moderator fixed a link.)", post.version)
     db.session.commit()
 
