@@ -1,7 +1,7 @@
 """notifications, watching, notification settings
 
 Revision ID: notify_2_notifications
-Revises: accounts_1
+Revises: reading_2
 Create Date: 2026-12-01 14:59:04.846666
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'notify_2_notifications'
-down_revision = 'accounts_1'
+down_revision = 'reading_2'
 branch_labels = None
 depends_on = None
 
