@@ -30,7 +30,8 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
         app.config.from_mapping(test_config)
     settings.finalize(app.config, app.instance_path)
 
-    from forum import database, errors, headers, jobs, mail, models, templating  # noqa: F401 (models: every table)
+    from forum import (contribution, database, errors, headers, jobs, links,  # noqa: F401 (models)
+                       mail, models, permissions, templating)
     from forum.extensions import cache, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
@@ -50,6 +51,9 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     errors.init_app(app)
     headers.init_app(app)
     templating.init_app(app)
+    permissions.init_app(app)
+    contribution.init_app(app)
+    links.init_app(app)
     from forum.web import IdConverter
 
     app.url_map.converters["int"] = IdConverter

@@ -17,6 +17,9 @@ MEMBERS = [
     ("ada", "moderator"), ("grace", "member"), ("linus", "member"), ("margaret", "member"),
     ("tim", "member"), ("radia", "member"), ("ward", "member"), ("barbara", "member"),
 ]
+# How many days ago each member joined: before any demo thread (the oldest is 12 days old).
+JOINED_DAYS_AGO = {"ada": 140, "grace": 96, "linus": 81, "margaret": 63, "tim": 47, "radia": 33,
+                   "ward": 21, "barbara": 16}
 
 CATEGORIES = [
     ("community", "Running a community", "Moderation, norms, and keeping a place worth visiting.", None),
@@ -65,6 +68,8 @@ def seed() -> bool:
     if db.session.scalar(select(func.count()).select_from(User)):
         return False
     users = {name: create_user(name, f"{name}@example.org", PASSWORD, role) for name, role in MEMBERS}
+    for name, user in users.items():
+        user.created_at = utcnow() - timedelta(days=JOINED_DAYS_AGO[name], hours=len(name))
     categories = {}
     for slug, name, description, auto_close in CATEGORIES:
         categories[slug] = Category(slug=slug, name=name, description=description,
@@ -79,6 +84,7 @@ def seed() -> bool:
     from forum import demo_recognition
 
     demo_recognition.recognize(users)
+    date_recognition()
     return True
 
 
@@ -96,4 +102,31 @@ def backdate(thread: Thread, days_ago: int) -> None:
                            .values(created_at=written, updated_at=written))
     thread.created_at = start
     thread.last_activity_at = start + timedelta(hours=len(posts) - 1)
+    db.session.commit()
+
+
+def date_recognition() -> None:
+    """Date the demo's marks, shares and points a few hours after the posts they recognize (a
+    link's points from when its source was written), and rebuild the scores' windows."""
+    from forum.contribution import ledger
+    from forum.contribution.models import ContributionEvent, HelpfulMark, Share
+
+    now = utcnow()
+    written = dict(db.session.execute(select(Post.id, Post.created_at)).all())
+
+    def moment(post_id: int, actor_id: int | None):
+        later = timedelta(hours=1 + ((actor_id or 0) * 5) % 20)
+        return min(now - timedelta(minutes=40), written[post_id] + later)
+
+    for model in (HelpfulMark, Share):
+        for given in db.session.scalars(select(model)):
+            given.created_at = moment(given.post_id, given.user_id)
+    linked = dict(db.session.execute(select(Link.id, Link.created_at)).all())
+    for event in db.session.scalars(select(ContributionEvent)):
+        if event.link_id in linked:
+            event.created_at = linked[event.link_id]
+        elif event.post_id in written:
+            event.created_at = moment(event.post_id, event.actor_id)
+    db.session.flush()
+    ledger.recompute_scores(now)
     db.session.commit()

@@ -20,3 +20,7 @@ recognized = _signals.signal("recognized")
 # Sent after a thread was closed and committed; the sender is the thread's id, ``actor_id``
 # the member who closed it.
 thread_closed = _signals.signal("thread-closed")
+# Sent inside the transaction that deletes an account (forum/accounts/services.py), with the
+# member's row as sender, before it is emptied: receivers delete what their package keeps
+# about the member alone (notifications, watches, preferences), in the same commit.
+account_deleting = _signals.signal("account-deleting")

@@ -4,7 +4,8 @@ from sqlalchemy.orm import contains_eager
 
 from forum.accounts.models import Follow, User
 from forum.extensions import db
-from forum.threads.models import Post, Thread
+from forum.permissions import VISITOR, visible_posts
+from forum.threads.models import Post
 
 RECENT_POSTS = 20
 
@@ -17,10 +18,9 @@ def follow_counts(user: User) -> tuple[int, int]:
 
 
 def recent_posts(user: User, limit: int = RECENT_POSTS) -> list[Post]:
+    """The member's newest posts that everyone may read (a profile is the same for all)."""
     return db.session.scalars(
-        select(Post).join(Post.thread)
-        .where(Post.author_id == user.id, Post.deleted_at.is_(None), Post.hidden_at.is_(None),
-               Thread.deleted_at.is_(None))
+        visible_posts(VISITOR).where(Post.author_id == user.id)
         .options(contains_eager(Post.thread))  # each post's thread title, in the same query
         .order_by(Post.created_at.desc()).limit(limit)
     ).all()

@@ -9,6 +9,7 @@ from forum.accounts.models import ROLES, ApiToken, Follow, RecoveryCode, User
 from forum.extensions import db
 from forum.errors import Refused
 from forum.markup import render_markdown
+from forum.signals import account_deleting
 from forum.timeutil import utcnow
 
 MAX_BIO_LENGTH = 5000
@@ -124,6 +125,7 @@ def delete_account(user: User, password: str) -> None:
     if not check_password(user, password):
         raise Refused("That password is not right, so the account is still here.")
     user = lock_member(user.id)
+    account_deleting.send(user)
     sessions.end_all(user)
     now = utcnow()
     db.session.execute(update(ApiToken).where(ApiToken.user_id == user.id,

@@ -11,6 +11,7 @@ from forum.errors import error_response
 from forum.contribution.queries import leaderboard, period_named, post_stats, profile_contribution
 from forum.extensions import csrf
 from forum.links.queries import thread_pingbacks
+from forum.permissions import VISITOR
 from forum.reading.api import relationships_json
 from forum.reading.relationships import relationships
 from forum.threads import queries
@@ -67,7 +68,7 @@ def threads():
         tag = queries.tag_by_name(name) or abort(404, "No thread has that tag.")
         listing = queries.tag_threads(tag, page)
     else:
-        listing = queries.thread_page(queries.visible_threads(), page)
+        listing = queries.thread_page(queries.listed_threads(), page)
     return jsonify(threads=[thread_json(t) for t in listing.items], page=listing.page,
                    pages=listing.pages)
 
@@ -78,7 +79,8 @@ def thread(thread_id):
     page = page_number()
     if page > queries.reply_pages(thread):
         abort(404, "That thread has no such page.")
-    posts = [p for p in queries.thread_posts(thread, page) if p.hidden_at is None]
+    # The public API shows what every visitor sees.
+    posts = queries.thread_posts(thread, page, VISITOR, placeholders=False)
     stats = post_stats([p.id for p in posts], None)
     return jsonify(
         thread=thread_json(thread),

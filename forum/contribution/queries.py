@@ -110,6 +110,7 @@ class Standing:
     username: str
     score: float  # points in the window; for "current", the decayed standing
     all_time: int
+    user_id: int = 0  # for the avatar
 
 
 @dataclass
@@ -151,7 +152,7 @@ def leaderboard(period: str, page: int, per_page: int = LEADERBOARD_PER_PAGE,
     ledger.sweep_if_due()
     column = score_column(period)
     rows = db.session.execute(
-        select(User.username, column, MemberScore.all_time)
+        select(User.username, column, MemberScore.all_time, User.id)
         .join(User, User.id == MemberScore.user_id)
         .where(positive(column))
         .order_by(column.desc(), User.username_key)
@@ -167,8 +168,9 @@ def leaderboard(period: str, page: int, per_page: int = LEADERBOARD_PER_PAGE,
     ranks = rules.competition_ranks(scores, (page - 1) * per_page + 1, previous=previous)
     standings = [
         Standing(rank, username,
-                 current_standing(score, now) if period == "current" else score, all_time)
-        for rank, (username, score, all_time) in zip(ranks, rows)
+                 current_standing(score, now) if period == "current" else score, all_time,
+                 user_id)
+        for rank, (username, score, all_time, user_id) in zip(ranks, rows)
     ]
     total = max(total, (page - 1) * per_page + len(rows))
     return Leaderboard(period, standings, page, max(1, ceil(total / per_page)), total)

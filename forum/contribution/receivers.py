@@ -1,4 +1,5 @@
-"""Keeping the ledger true when posts go away or come back (forum.signals.post_changed).
+"""Keeping the ledger true when posts go away or come back (forum.signals.post_changed,
+connected by :func:`forum.contribution.init_app`).
 
 A deleted or hidden post's points are reversed in the same transaction: the marks,
 shares and acceptance it earned no longer count. Deleting the opening post deletes the
@@ -10,7 +11,6 @@ from sqlalchemy import select
 from forum.contribution import ledger
 from forum.contribution.models import ContributionEvent, HelpfulMark, Share
 from forum.extensions import db
-from forum.signals import post_changed
 from forum.threads.models import Post
 
 RECOGNITION = ("helpful", "accepted", "shared")
@@ -37,7 +37,6 @@ def restore_post(post: Post) -> None:
             ledger.record("accepted", post.author_id, accepter, post_id=post.id)
 
 
-@post_changed.connect
 def on_post_changed(post: Post, action: str, **_extra) -> None:
     if action == "hidden":
         reverse_post(post.id)

@@ -11,7 +11,7 @@ from flask_login import current_user
 
 from forum.accounts.queries import follow_counts
 from forum.accounts.services import find_user
-from forum.contribution import queries, receivers, rules, services  # noqa: F401 (receivers)
+from forum.contribution import queries, rules, services
 from forum.errors import Refused, error_response
 from forum.extensions import db
 from forum.forms import ConfirmForm
@@ -61,7 +61,7 @@ def member_action(view):
 
 def post_answer(outcome: services.Outcome):
     """JSON with the post's counts, state and its author's score; else 303 to the post."""
-    post = get_post(outcome.post_id) or abort(404, "There is no such post.")
+    post = get_post(outcome.post_id, current_user) or abort(404, "There is no such post.")
     if not asks_for_json():
         return see_other(post_url(post))
     ids = [post.id] + ([outcome.moved_from] if outcome.moved_from else [])

@@ -12,7 +12,7 @@ from dataclasses import dataclass
 from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 
-from forum import locking, pagecache
+from forum import locking, pagecache, permissions
 from forum.accounts.models import Follow, User
 from forum.contribution import ledger
 from forum.contribution.models import ContributionEvent, HelpfulMark, Share
@@ -35,7 +35,7 @@ class Outcome:
 
 
 def check_can_recognize(member: User) -> None:
-    if member.is_suspended:
+    if not permissions.is_active_member(member):
         raise Refused("Your account is suspended, so you cannot mark, accept, share or follow.",
                       403)
 
@@ -53,15 +53,21 @@ def lock_post(post_id: int) -> tuple[Thread, Post]:
     except Refused:
         raise Refused("There is no such post.", 404) from None
     post = locking.lock_post(post_id)
-    if post is None or post.deleted_at is not None:
+    if not permissions.can_see_placeholder(permissions.VISITOR, post):
         db.session.rollback()
         raise Refused("There is no such post.", 404)
-    if post.hidden_at is not None:
+    if not permissions.can_see_post(permissions.VISITOR, post):
         db.session.rollback()
         raise Refused("A moderator hid this post, so it cannot be marked, accepted or shared.",
                       403)
     pagecache.bump_thread(thread.id)
     return thread, post
+
+
+def refuse_unless(allowed: bool, message: str, status: int = 403) -> None:
+    if not allowed:
+        db.session.rollback()
+        raise Refused(message, status)
 
 
 def _flush_unique() -> bool:
@@ -80,9 +86,7 @@ def toggle_helpful(post_id: int, member: User) -> Outcome:
     """Mark a post helpful, or take the mark back; the author gets (or loses) its points."""
     check_can_recognize(member)
     _thread, post = lock_post(post_id)
-    if post.author_id == member.id:
-        db.session.rollback()
-        raise Refused("You cannot mark your own post helpful.", 403)
+    refuse_unless(permissions.can_recognize(member, post), "You cannot mark your own post helpful.")
     mark = db.session.scalar(select(HelpfulMark).where(
         HelpfulMark.post_id == post.id, HelpfulMark.user_id == member.id))
     if mark is not None:
@@ -101,10 +105,6 @@ def toggle_helpful(post_id: int, member: User) -> Outcome:
     return Outcome(post_id, True, thread_id)
 
 
-def can_accept(member: User, thread: Thread) -> bool:
-    return member.id == thread.author_id or member.is_moderator
-
-
 @retrying
 def toggle_accept(post_id: int, member: User) -> Outcome:
     """Make a reply the thread's accepted answer (moving the choice from any other), or
@@ -112,12 +112,11 @@ def toggle_accept(post_id: int, member: User) -> Outcome:
     check_can_recognize(member)
     thread, post = lock_post(post_id)
     thread_id = thread.id
-    if not can_accept(member, thread):
-        db.session.rollback()
-        raise Refused("Only the thread's author or a moderator can accept a reply.", 403)
     if post.is_opening:
         db.session.rollback()
         raise Refused("The opening post cannot be accepted: accept one of the replies.", 400)
+    refuse_unless(permissions.can_accept(member, post),
+                  "Only the thread's author or a moderator can accept a reply.")
     previous = thread.accepted_post_id
     if previous is not None:
         ledger.reverse_where(kind="accepted", post_id=previous)
@@ -138,9 +137,7 @@ def share(post_id: int, member: User) -> Outcome:
     """Share a post: once per member and post; sharing again changes nothing."""
     check_can_recognize(member)
     _thread, post = lock_post(post_id)
-    if post.author_id == member.id:
-        db.session.rollback()
-        raise Refused("You cannot share your own post.", 403)
+    refuse_unless(permissions.can_recognize(member, post), "You cannot share your own post.")
     thread_id = post.thread_id
     exists = db.session.scalar(select(Share.id).where(
         Share.post_id == post.id, Share.user_id == member.id))
@@ -161,8 +158,7 @@ def share(post_id: int, member: User) -> Outcome:
 def toggle_follow(followed: User, member: User) -> Outcome:
     """Follow a member, or stop. Shown on profiles; never worth a point."""
     check_can_recognize(member)
-    if followed.id == member.id:
-        raise Refused("You cannot follow yourself.", 403)
+    refuse_unless(permissions.can_follow(member, followed), "You cannot follow yourself.")
     follow = db.session.get(Follow, (member.id, followed.id))
     if follow is not None:
         db.session.delete(follow)
@@ -183,13 +179,11 @@ def restore_given(member: User) -> int:
     shares that still exist on visible posts count again, and so does an acceptance whose
     reply is still its thread's accepted one. The caps apply as of now. No commit.
     """
-    visible = (Post.deleted_at.is_(None), Post.hidden_at.is_(None), Thread.deleted_at.is_(None))
     acts = []
     for model, kind in ((HelpfulMark, "helpful"), (Share, "shared")):
         rows = db.session.execute(
-            select(Post.id, Post.author_id).join(model, model.post_id == Post.id)
-            .join(Thread, Thread.id == Post.thread_id)
-            .where(model.user_id == member.id, *visible))
+            permissions.visible_posts(permissions.VISITOR, Post.id, Post.author_id)
+            .join(model, model.post_id == Post.id).where(model.user_id == member.id))
         acts += [(kind, post_id, author_id) for post_id, author_id in rows]
     accepted_by_member = select(ContributionEvent.post_id).where(
         ContributionEvent.kind == "accepted", ContributionEvent.actor_id == member.id)
@@ -197,8 +191,9 @@ def restore_given(member: User) -> int:
         ContributionEvent.kind == "accepted", ContributionEvent.post_id == Post.id,
         ContributionEvent.reversed_at.is_(None))
     rows = db.session.execute(
-        select(Post.id, Post.author_id).join(Thread, Thread.accepted_post_id == Post.id)
-        .where(Post.id.in_(accepted_by_member), ~still_counted.exists(), *visible))
+        permissions.visible_posts(permissions.VISITOR, Post.id, Post.author_id)
+        .where(Thread.accepted_post_id == Post.id, Post.id.in_(accepted_by_member),
+               ~still_counted.exists()))
     acts += [("accepted", post_id, author_id) for post_id, author_id in rows]
     acts.sort(key=lambda act: act[2])  # score rows in user-id order (the lock order)
     recorded = [ledger.record(kind, author_id, member.id, post_id=post_id)

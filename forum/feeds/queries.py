@@ -25,6 +25,7 @@ from forum.contribution.models import HelpfulMark, Share
 from forum.database import read_validator
 from forum.extensions import db
 from forum.links.models import Link
+from forum.permissions import VISITOR, visible_posts
 from forum.threads.models import Category, Post, Tag, Thread, thread_tags
 
 FEED_SIZE = 50
@@ -145,11 +146,10 @@ def owner_fingerprint(scope: Scope):
 
 # --- the entries' windows ---------------------------------------------------------------
 
-def visible_posts(*columns):
-    """Posts that a feed may show: not hidden, not deleted, in a thread that is not deleted."""
-    return (select(*columns).select_from(Post).join(Thread, Thread.id == Post.thread_id)
-            .where(Post.hidden_at.is_(None), Post.deleted_at.is_(None),
-                   Thread.deleted_at.is_(None)))
+def feed_posts(*columns):
+    """Posts that a feed may show: those everyone may read (:func:`permissions.visible_posts`),
+    joined to their threads."""
+    return visible_posts(VISITOR, *columns)
 
 
 def in_scope(statement, scope: Scope):
@@ -216,7 +216,7 @@ def _validator_statement(kind: str, helpful: bool):
     owner = owner_fingerprint(scope)
     parts = [owner] if owner is not None else []
     accepted = Thread.accepted_post_id == Post.id
-    posts = in_scope(visible_posts(Post.id, Post.version, Post.created_at, Post.edited_at,
+    posts = in_scope(feed_posts(Post.id, Post.version, Post.created_at, Post.edited_at,
                                    accepted.label("accepted")), scope).subquery()
     parts.append(_row("post", posts.c.id, posts.c.version, posts.c.created_at,
                       posts.c.edited_at, posts.c.accepted))
@@ -224,7 +224,7 @@ def _validator_statement(kind: str, helpful: bool):
         links = links_in_scope(select(Link.id, Link.created_at, Link.updated_at), scope).subquery()
         parts.append(_row("link", links.c.id, None, links.c.created_at, links.c.updated_at))
     if has_shares(scope):
-        shares = shares_in_scope(visible_posts(Share.id, Post.version, Share.created_at,
+        shares = shares_in_scope(feed_posts(Share.id, Post.version, Share.created_at,
                                                Post.edited_at), scope).subquery()
         parts.append(_row("share", shares.c.id, shares.c.version, shares.c.created_at,
                           shares.c.edited_at))
@@ -259,12 +259,12 @@ def entries(scope: Scope) -> Entries | None:
     # visible_posts() joins the thread already: fill Post.thread from that join rather than
     # joining threads a second time (SQLite plans that second, outer join badly).
     found.posts = db.session.scalars(
-        in_scope(visible_posts(Post), scope).options(contains_eager(Post.thread)), params
+        in_scope(feed_posts(Post), scope).options(contains_eager(Post.thread)), params
     ).unique().all()
     if has_links(scope):
         found.links = db.session.scalars(links_in_scope(select(Link), scope), params).all()
     if has_shares(scope):
         found.shares = [tuple(row) for row in db.session.execute(
-            shares_in_scope(visible_posts(Share, Post), scope).options(contains_eager(Post.thread)),
+            shares_in_scope(feed_posts(Share, Post), scope).options(contains_eager(Post.thread)),
             params).unique()]
     return found

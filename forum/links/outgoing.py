@@ -7,6 +7,7 @@ edited out is sent again, so a Webmention receiver can take its copy down.
 from sqlalchemy import select
 
 from forum.extensions import db
+from forum.permissions import VISITOR, can_see_post
 from forum.links import discovery
 from forum.links.models import OutgoingMention
 from forum.links.services import MAX_URL_LENGTH, post_permalink
@@ -33,7 +34,7 @@ def sync_mentions(post: Post, action: str) -> None:
     """Queue a mention for each page newly linked, or no longer linked, by ``post``."""
     if site_host() is None and not post_permalink(post).startswith("http"):
         return  # no absolute address to send as the source (no request, no FORUM_BASE_URL)
-    wanted = [] if action in ("deleted", "hidden") or not post.is_visible else \
+    wanted = [] if action in ("deleted", "hidden") or not can_see_post(VISITOR, post) else \
         external_targets(post.html, site_host())
     existing = {m.target_url: m for m in db.session.scalars(
         select(OutgoingMention).where(OutgoingMention.post_id == post.id))}

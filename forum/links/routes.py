@@ -5,40 +5,19 @@ from flask_login import current_user
 from itsdangerous import BadSignature, URLSafeSerializer
 from werkzeug.exceptions import RequestEntityTooLarge
 
-from forum import jobs
+from forum import jobs, permissions
 from forum.errors import Refused, error_response
 from forum.extensions import csrf, db
 from forum.forms import ConfirmForm
 from forum.links import xmlrpc
-from forum.links.jobs import enqueue_mentions, verify_link
+from forum.links.jobs import verify_link
 from forum.links.models import Link
-from forum.links.outgoing import sync_mentions
-from forum.links.services import (
-    PingRefused,
-    approve_link,
-    bump_linked_threads,
-    receive_ping,
-    reject_link,
-    sync_post_links,
-)
-from forum.signals import post_changed, post_committed
+from forum.links.services import PingRefused, approve_link, receive_ping, reject_link
 from forum.web import absolute_url, see_other
 
 bp = Blueprint("links", __name__)
 PINGBACK_METHODS = ["pingback.ping", "system.listMethods"]
 DISCOVERY_ENDPOINTS = frozenset({"threads.show_thread"})
-
-
-@post_changed.connect
-def keep_links_in_step(post, action, **_extra):
-    sync_post_links(post, action)
-    sync_mentions(post, action)
-
-
-@post_committed.connect
-def send_mentions(post, action, **_extra):
-    bump_linked_threads(post, action)
-    enqueue_mentions(post.id)
 
 
 def plain(message: str, status: int, **headers) -> Response:
@@ -138,9 +117,10 @@ def webmention_status(token):
 
 
 def decide(link_id: int, decision):
-    link = db.session.get(Link, link_id) or abort(404, "There is no such link.")
-    if not (current_user.is_authenticated and current_user.is_moderator):
+    # Who may comes first: whether a link exists is no business of anyone else's.
+    if not permissions.can_decide_link(current_user):
         abort(403, "Only moderators can approve or reject links.")
+    link = db.session.get(Link, link_id) or abort(404, "There is no such link.")
     if not ConfirmForm().validate_on_submit():
         abort(400, "The form has expired; please try again.")
     try:

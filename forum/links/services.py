@@ -15,7 +15,7 @@ from urllib.parse import urlsplit
 from flask import current_app, has_request_context, request
 from sqlalchemy import select
 
-from forum import locking, pagecache
+from forum import locking, pagecache, permissions
 from forum.contribution import ledger
 from forum.database import insert_ignore, retrying
 from forum.errors import Refused
@@ -77,19 +77,11 @@ def resolve_target(kind: str, target_id: int) -> tuple[Thread, Post] | None:
     """The thread and post a target names (a thread means its opening post), if both are live."""
     if kind == "post":
         post = db.session.get(Post, target_id)
-        if post is None or not post.is_visible:
-            return None
-        thread = post.thread
     else:
-        thread = db.session.get(Thread, target_id)
-        if thread is None:
-            return None
-        post = db.session.scalar(select(Post).where(Post.thread_id == thread.id, Post.position == 1))
-        if post is None or not post.is_visible:
-            return None
-    if thread.deleted_at is not None:
+        post = db.session.scalar(select(Post).where(Post.thread_id == target_id, Post.position == 1))
+    if not permissions.can_see_post(permissions.VISITOR, post):
         return None
-    return thread, post
+    return post.thread, post
 
 
 def target_url_for(thread: Thread, post: Post) -> str:
@@ -146,7 +138,7 @@ def sync_post_links(post: Post, action: str) -> None:
     ).all()
     by_target = {(link.target_thread_id, link.target_post_id): link for link in existing}
     wanted: dict[tuple[int, int], tuple[Thread, Post, str]] = {}
-    if action not in ("deleted", "hidden") and post.is_visible:
+    if action not in ("deleted", "hidden") and permissions.can_see_post(permissions.VISITOR, post):
         for (kind, target_id), href in internal_targets(post.html, site_host()).items():
             resolved = resolve_target(kind, target_id)
             if resolved is None or resolved[1].id == post.id:
@@ -365,7 +357,7 @@ def announce_pingback(link: Link) -> None:
 
 
 def check_moderator(user) -> None:
-    if not (user.is_authenticated and user.is_moderator):
+    if not permissions.can_decide_link(user):
         raise Refused("Only moderators can approve or reject links.", 403)
 
 

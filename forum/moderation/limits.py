@@ -19,6 +19,7 @@ from sqlalchemy import exists, select
 from forum.errors import Refused
 from forum.extensions import db, limiter
 from forum.markup import render_markdown
+from forum.permissions import can_moderate
 from forum.timeutil import utcnow
 
 LINK_RE = re.compile(r"<a\s[^>]*\bhref=", re.IGNORECASE)
@@ -117,7 +118,7 @@ def check_new_member_links(user, body: str) -> None:
     """
     config = current_app.config
     allowed = config["NEW_MEMBER_MAX_LINKS"]
-    if not enabled() or allowed is None or user.is_moderator:
+    if not enabled() or allowed is None or can_moderate(user):
         return
     if user.created_at <= utcnow() - timedelta(hours=config["NEW_MEMBER_HOURS"]):
         return  # the cheap test first: most members are not new

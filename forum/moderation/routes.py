@@ -2,6 +2,7 @@
 from flask import Blueprint, abort, flash, render_template, request, url_for
 from flask_login import current_user, login_required
 
+from forum import permissions
 from forum.accounts.services import find_user
 from forum.errors import Refused
 from forum.extensions import db
@@ -16,17 +17,24 @@ bp = Blueprint("moderation", __name__)
 
 
 @bp.app_context_processor
-def moderation_rules():
-    """The who-may checks, so the thread page shows each tool only to those allowed."""
-    return {"can_close": services.can_close, "can_reopen": services.can_reopen,
-            "can_moderate": services.can_moderate, "can_flag": services.can_flag,
-            "flag_form": FlagForm, "reason_form": ReasonForm,
+def moderation_forms():
+    return {"flag_form": FlagForm, "reason_form": ReasonForm,
             "moderation_pending": queries.pending_count}
 
 
 def require_moderator(what: str) -> None:
-    if not current_user.is_moderator:
+    if not permissions.can_moderate(current_user):
         abort(403, f"Only moderators can {what}.")
+
+
+def suspendable(username: str):
+    """The member named, if the current moderator may suspend them (or lift it): else 403/404."""
+    require_moderator("suspend members")
+    member = find_user(username) or abort(404, "There is no such member.")
+    if not permissions.can_suspend(current_user, member):
+        abort(403, "You cannot suspend yourself." if current_user.id == member.id else
+              "Only an admin can suspend a moderator or lift their suspension.")
+    return member
 
 
 def back_to(default: str):
@@ -44,9 +52,8 @@ def thread_refused(thread_id: int, message: str, status: int):
 
 def post_refused(post_id: int, message: str, status: int):
     db.session.rollback()
-    post = thread_queries.get_post(post_id)
-    if post is None or post.thread.deleted_at is not None:
-        abort(status if status == 404 else 404, "There is no such post.")
+    post = thread_queries.get_post(post_id, current_user, placeholders=True) or abort(
+        404, "There is no such post.")
     return render_thread(post.thread, thread_queries.page_of(post), error=message, status=status)
 
 
@@ -107,7 +114,8 @@ def post_action(post_id: int, form, action, done: str):
         action()
     except Refused as refused:
         return post_refused(post_id, refused.message, refused.status)
-    post = thread_queries.get_post(post_id) or abort(404, "There is no such post.")
+    post = thread_queries.get_post(post_id, current_user, placeholders=True) or abort(
+        404, "There is no such post.")
     # Said beside the post, where the member is looking (the page opens at it).
     flash(done, f"post-{post.id}" if not request.form.get("next") else "message")
     return back_to(post_url(post))
@@ -151,8 +159,7 @@ def dismiss_flags(post_id):
 @bp.route("/u/<username>/suspend", methods=["GET", "POST"])
 @login_required
 def suspend(username):
-    require_moderator("suspend members")
-    member = find_user(username) or abort(404, "There is no such member.")
+    member = suspendable(username)
     form = SuspendForm()
     if request.method == "GET":
         return render_template("moderation/suspend.html", member=member, form=form)
@@ -172,8 +179,7 @@ def suspend(username):
 @bp.post("/u/<username>/unsuspend")
 @login_required
 def unsuspend(username):
-    require_moderator("lift suspensions")
-    member = find_user(username) or abort(404, "There is no such member.")
+    member = suspendable(username)
     form = ReasonForm()
     error, status = submitted(form), 400
     if not error:

@@ -11,6 +11,9 @@ from sqlalchemy import select, update
 from forum import locking, pagecache
 from forum.accounts.models import User
 from forum.database import retrying
+from forum.permissions import (VISITOR, can_close, can_flag, can_hide, can_moderate, can_pin,
+                               can_reopen, can_see_placeholder, can_suspend, is_author,
+                               is_suspended)
 from forum.errors import Refused
 from forum.extensions import db
 from forum.locking import lock_thread
@@ -21,37 +24,7 @@ from forum.threads.models import Category, Post, Thread, auto_close_reason, new_
 from forum.timeutil import utcnow
 
 REASON_MAX = 500
-
-
-# Who may: pure checks, also used by the templates to decide which tools to show.
-
-def can_close(user, thread: Thread) -> bool:
-    """Moderators close any thread; a member closes their own."""
-    return bool(user.is_authenticated and (user.is_moderator or user.id == thread.author_id))
-
-
-def can_reopen(user, thread: Thread) -> bool:
-    """Moderators reopen any thread; an author only what the author closed."""
-    if not user.is_authenticated:
-        return False
-    if user.is_moderator:
-        return True
-    return user.id == thread.author_id and thread.closed_by_role == "author"
-
-
-def can_moderate(user) -> bool:
-    return bool(user.is_authenticated and user.is_moderator)
-
-
-def can_flag(user, post: Post) -> bool:
-    return bool(user.is_authenticated and user.id != post.author_id and not user.is_suspended)
-
-
-def can_suspend(moderator, member: User) -> bool:
-    """Moderators suspend members; only an admin suspends a moderator; nobody themselves."""
-    if not can_moderate(moderator) or moderator.id == member.id:
-        return False
-    return not member.is_moderator or moderator.role == "admin"
+SUSPENDED = "Your account is suspended, so you cannot do that."
 
 
 def check_reason(reason: str | None, required: bool, what: str) -> str:
@@ -77,7 +50,8 @@ def close_thread(thread_id: int, actor: User, reason: str) -> Thread:
     reason = check_reason(reason, True, "are closing this thread")
     thread = lock_thread(thread_id)
     if not can_close(actor, thread):
-        refuse("Only a moderator or the thread's author can close it.", 403)
+        refuse(SUSPENDED if is_suspended(actor) else
+               "Only a moderator or the thread's author can close it.", 403)
     now = utcnow()
     if thread.closed_state(now)[0]:
         refuse("This thread is closed already.", 409)
@@ -85,7 +59,7 @@ def close_thread(thread_id: int, actor: User, reason: str) -> Thread:
     thread.closed_at = now
     thread.closed_reason = reason
     thread.closed_by_id = actor.id
-    thread.closed_by_role = "moderator" if actor.is_moderator else "author"
+    thread.closed_by_role = "moderator" if can_moderate(actor) else "author"
     log_action(actor, "close", "thread", thread.id, reason)
     db.session.commit()
     thread_closed.send(thread_id, actor_id=actor.id)
@@ -101,8 +75,8 @@ def reopen_thread(thread_id: int, actor: User, reason: str = "") -> Thread:
     if not thread.closed_state(now)[0]:
         refuse("This thread is open.", 409)
     if not can_reopen(actor, thread):
-        refuse("Only a moderator can reopen this thread." if actor.is_authenticated and
-               actor.id == thread.author_id else
+        refuse(SUSPENDED if is_suspended(actor) else
+               "Only a moderator can reopen this thread." if is_author(actor, thread) else
                "Only a moderator or the author who closed it can reopen this thread.", 403)
     pagecache.bump_thread(thread.id)
     thread.closed_at = thread.closed_reason = thread.closed_by_id = thread.closed_by_role = None
@@ -118,7 +92,7 @@ def reopen_thread(thread_id: int, actor: User, reason: str = "") -> Thread:
 def toggle_pin(thread_id: int, moderator: User) -> Thread:
     """Pin a thread to the top of the front page, or unpin it."""
     thread = lock_thread(thread_id)
-    if not can_moderate(moderator):
+    if not can_pin(moderator, thread):
         refuse("Only a moderator can pin threads.", 403)
     pagecache.bump_thread(thread.id)
     thread.pinned = not thread.pinned
@@ -165,13 +139,6 @@ def close_stale(now: datetime | None = None) -> int:
 
 # Posts.
 
-def get_post(post_id: int) -> Post:
-    post = db.session.get(Post, post_id)
-    if post is None or post.deleted_at is not None:
-        refuse("There is no such post.", 404)
-    return post
-
-
 def lock_post(post_id: int) -> Post:
     """The post's thread, then the post, locked (and the thread's page-cache revision raised):
     what a moderator does to a post shows on its thread's page."""
@@ -180,7 +147,7 @@ def lock_post(post_id: int) -> Post:
         refuse("There is no such post.", 404)
     locking.lock_thread(thread_id, deleted=True)
     post = locking.lock_post(post_id)
-    if post is None or post.deleted_at is not None:
+    if not can_see_placeholder(VISITOR, post):
         refuse("There is no such post.", 404)
     pagecache.bump_thread(thread_id)
     return post
@@ -203,9 +170,9 @@ def resolve_flags(post: Post, moderator: User, resolution: str) -> int:
 def hide_post(post_id: int, moderator: User, reason: str = "") -> Post:
     """Hide a post from members (moderators still see it); resolves its open flags."""
     reason = check_reason(reason, False, "are hiding this post")
-    if not can_moderate(moderator):
-        refuse("Only a moderator can hide posts.", 403)
     post = lock_post(post_id)
+    if not can_hide(moderator, post):
+        refuse("Only a moderator can hide posts.", 403)
     if post.hidden_at is not None:
         refuse("This post is hidden already.", 409)
     post.hidden_at = utcnow()
@@ -222,9 +189,9 @@ def hide_post(post_id: int, moderator: User, reason: str = "") -> Post:
 def restore_post(post_id: int, moderator: User, reason: str = "") -> Post:
     """Show a hidden post to members again."""
     reason = check_reason(reason, False, "are restoring this post")
-    if not can_moderate(moderator):
-        refuse("Only a moderator can restore posts.", 403)
     post = lock_post(post_id)
+    if not can_hide(moderator, post):
+        refuse("Only a moderator can restore posts.", 403)
     if post.hidden_at is None:
         refuse("This post is not hidden.", 409)
     post.hidden_at = None
@@ -242,12 +209,12 @@ def flag_post(post_id: int, member: User, reason: str) -> Flag:
     is locked, so a double click waits for the first flag and is told it is there)."""
     reason = check_reason(reason, True, "are flagging this post")
     post = locking.lock_post(post_id)
-    if post is None or post.deleted_at is not None:
+    if not can_see_placeholder(VISITOR, post):
         refuse("There is no such post.", 404)
-    if member.is_suspended:
-        refuse("Your account is suspended, so you cannot flag posts.", 403)
-    if member.id == post.author_id:
-        refuse("You cannot flag your own post; edit or delete it instead.", 400)
+    if not can_flag(member, post):
+        if is_author(member, post):
+            refuse("You cannot flag your own post; edit or delete it instead.", 400)
+        refuse(SUSPENDED, 403)
     already = db.session.scalar(select(Flag.id).where(
         Flag.post_id == post.id, Flag.user_id == member.id, Flag.resolved_at.is_(None)))
     if already:
@@ -262,11 +229,9 @@ def flag_post(post_id: int, member: User, reason: str) -> Flag:
 def dismiss_flags(post_id: int, moderator: User, reason: str = "") -> int:
     """Resolve a post's open flags without acting on the post."""
     check_reason(reason, False, "are dismissing these flags")
-    if not can_moderate(moderator):
+    post = lock_post(post_id)
+    if not can_hide(moderator, post):
         refuse("Only a moderator can dismiss flags.", 403)
-    post = locking.lock_post(post_id)
-    if post is None or post.deleted_at is not None:
-        refuse("There is no such post.", 404)
     count = resolve_flags(post, moderator, "dismissed")
     if not count:
         refuse("This post has no open flags.", 409)

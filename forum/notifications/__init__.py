@@ -3,7 +3,7 @@ and by mail; watching threads and categories; the weekly digest."""
 from flask import Flask
 from flask_login import current_user
 
-from forum.signals import post_committed, recognized, thread_closed
+from forum.signals import account_deleting, post_committed, recognized, thread_closed
 
 
 def init_app(app: Flask) -> None:
@@ -17,6 +17,7 @@ def init_app(app: Flask) -> None:
     post_committed.connect(receivers.on_post_committed)
     recognized.connect(receivers.on_recognized)
     thread_closed.connect(receivers.on_thread_closed)
+    account_deleting.connect(receivers.on_account_deleting)
 
     @app.context_processor
     def notifications_context():

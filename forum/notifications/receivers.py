@@ -24,3 +24,20 @@ def on_recognized(kind: str, *, post_id, beneficiary_id, actor_id, link_id=None,
 
 def on_thread_closed(thread_id: int, *, actor_id, **_extra) -> None:
     jobs.enqueue(fanout.thread_was_closed, thread_id, actor_id, retry_delays=RETRY_DELAYS)
+
+
+def on_account_deleting(member, **_extra) -> None:
+    """In the deleting transaction: what this package keeps about the member alone goes."""
+    from sqlalchemy import delete
+
+    from forum.extensions import db
+    from forum.notifications.models import (
+        CategoryWatch,
+        Heard,
+        Notification,
+        NotificationSettings,
+        ThreadWatch,
+    )
+
+    for model in (Notification, Heard, ThreadWatch, CategoryWatch, NotificationSettings):
+        db.session.execute(delete(model).where(model.user_id == member.id))

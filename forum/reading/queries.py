@@ -3,7 +3,7 @@ from dataclasses import dataclass
 from math import ceil
 from typing import NamedTuple
 
-from sqlalchemy import and_, func, select
+from sqlalchemy import func, select
 from sqlalchemy.orm import aliased, contains_eager
 
 from forum.accounts.models import Follow
@@ -28,24 +28,26 @@ class ReadMark:
         return self.position is None
 
 
-def unread_count():
-    """Visible posts of the row's thread after the reader's position (a correlated count
-    over the posts' (thread, position) index)."""
-    later = aliased(Post)
-    return (select(func.count()).select_from(later)
-            .where(later.thread_id == Thread.id, later.position > ReadState.position,
-                   later.deleted_at.is_(None), later.hidden_at.is_(None))
-            .correlate(Thread, ReadState).scalar_subquery())
-
-
 def with_read_state(statement, reader_id: int | None):
-    """``statement`` (over Thread) with the reader's position and new count as two more
-    columns, in the same query: a member's listing costs no query more than a visitor's."""
+    """``statement`` (over Thread) with two more columns: the reader's position and how many
+    visible posts came after it, in the same query, so a member's listing costs no query more
+    than a visitor's.
+
+    Both are correlated scalar subqueries rather than a join: they are evaluated only for the
+    rows the listing returns (after its ORDER BY .. LIMIT, which keeps walking the activity
+    index), whereas an outer join made SQLite scan and sort every thread.
+    """
     if reader_id is None:
         return statement
-    return (statement.outerjoin(ReadState, and_(ReadState.thread_id == Thread.id,
-                                                ReadState.user_id == reader_id))
-            .add_columns(ReadState.position, unread_count()))
+    position = (select(ReadState.position)
+                .where(ReadState.user_id == reader_id, ReadState.thread_id == Thread.id)
+                .correlate(Thread).scalar_subquery())
+    later = aliased(Post)  # the posts' (thread, position) index walks the unread range
+    new = (select(func.count()).select_from(later)
+           .where(later.thread_id == Thread.id, later.position > position,
+                  later.deleted_at.is_(None), later.hidden_at.is_(None))
+           .correlate(Thread).scalar_subquery())
+    return statement.add_columns(position, new)
 
 
 def read_marks(rows, reader_id: int | None) -> tuple[list, dict[int, ReadMark]]:

@@ -135,10 +135,6 @@ class Post(db.Model):
     def is_opening(self) -> bool:
         return self.position == 1
 
-    @property
-    def is_visible(self) -> bool:
-        return self.hidden_at is None and self.deleted_at is None
-
 
 class PostRevision(db.Model):
     """A post's earlier text, kept on every edit."""

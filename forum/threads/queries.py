@@ -4,9 +4,11 @@ from math import ceil
 
 from flask import current_app
 from sqlalchemy import func, select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import contains_eager, selectinload
 
+from forum import permissions
 from forum.extensions import db
+from forum.permissions import VISITOR, visible_posts, visible_threads
 from forum.reading.queries import read_marks, with_read_state
 from forum.web import Paginated
 from forum.threads.models import Category, Post, PostRevision, Tag, Thread, thread_tags
@@ -21,14 +23,15 @@ class Page(Paginated):
     reading: dict = field(default_factory=dict)
 
 
-def visible_threads():
-    return (select(Thread).where(Thread.deleted_at.is_(None))
-            .options(selectinload(Thread.tags)))
+def listed_threads():
+    """The threads listings show, with their tags: the ones everyone sees
+    (:func:`permissions.visible_threads`), so one cached listing serves every reader."""
+    return visible_threads(VISITOR).options(selectinload(Thread.tags))
 
 
 def thread_page(statement, page: int, per_page: int | None = None,
                 reader_id: int | None = None) -> Page:
-    """A page of threads by last activity; ``statement`` filters :func:`visible_threads`.
+    """A page of threads by last activity; ``statement`` filters :func:`listed_threads`.
 
     With ``reader_id``, each thread's read state comes in the same query.
     """
@@ -56,40 +59,40 @@ def tag_by_name(name: str) -> Tag | None:
 
 def pinned_threads(reader_id: int | None = None) -> Page:
     rows = db.session.execute(with_read_state(
-        visible_threads().where(Thread.pinned.is_(True)).order_by(Thread.last_activity_at.desc()),
+        listed_threads().where(Thread.pinned.is_(True)).order_by(Thread.last_activity_at.desc()),
         reader_id)).all()
     threads, reading = read_marks(rows, reader_id)
     return Page(threads, 1, 1, reading)
 
 
 def home_threads(page: int, reader_id: int | None = None) -> Page:
-    return thread_page(visible_threads().where(Thread.pinned.is_(False)), page,
+    return thread_page(listed_threads().where(Thread.pinned.is_(False)), page,
                        reader_id=reader_id)
 
 
 def category_threads(category: Category, page: int, reader_id: int | None = None) -> Page:
-    return thread_page(visible_threads().where(Thread.category_id == category.id), page,
+    return thread_page(listed_threads().where(Thread.category_id == category.id), page,
                        reader_id=reader_id)
 
 
 def tag_threads(tag: Tag, page: int, reader_id: int | None = None) -> Page:
-    return thread_page(visible_threads().where(
+    return thread_page(listed_threads().where(
         Thread.id.in_(select(thread_tags.c.thread_id).where(thread_tags.c.tag_id == tag.id))), page,
         reader_id=reader_id)
 
 
-def get_thread(thread_id: int) -> Thread | None:
+def get_thread(thread_id: int, viewer=VISITOR) -> Thread | None:
+    """The thread, if ``viewer`` may see it (:func:`permissions.can_see_thread`)."""
     return db.session.scalar(
-        select(Thread).where(Thread.id == thread_id, Thread.deleted_at.is_(None))
-        .options(selectinload(Thread.tags))
-    )
+        visible_threads(viewer).where(Thread.id == thread_id).options(selectinload(Thread.tags)))
 
 
-def get_post(post_id: int) -> Post | None:
+def get_post(post_id: int, viewer, placeholders: bool = False) -> Post | None:
+    """The post, if ``viewer`` may read it (:func:`permissions.can_see_post`); with
+    ``placeholders``, also a hidden one whose place the thread page keeps."""
     post = db.session.get(Post, post_id)
-    if post is None or post.deleted_at is not None:
-        return None
-    return post
+    see = permissions.can_see_placeholder if placeholders else permissions.can_see_post
+    return post if see(viewer, post) else None
 
 
 def reply_pages(thread: Thread) -> int:
@@ -106,36 +109,39 @@ def page_of(post: Post) -> int:
 
 
 def latest_post(thread: Thread) -> Post | None:
-    """The thread's newest post still there (its opening post when no reply is)."""
+    """The thread's newest post still there (its opening post when no reply is); a hidden
+    one too, whose place the thread page keeps."""
     return db.session.scalar(
-        select(Post).where(Post.thread_id == thread.id, Post.deleted_at.is_(None))
+        visible_posts(VISITOR, placeholders=True).where(Post.thread_id == thread.id)
         .order_by(Post.position.desc()).limit(1)
     )
 
 
-def thread_posts(thread: Thread, page: int) -> list[Post]:
-    """The opening post and one page of replies, oldest first, in one query.
+def thread_posts(thread: Thread, page: int, viewer, placeholders: bool = True) -> list[Post]:
+    """The opening post and one page of replies that ``viewer`` may see, oldest first, in
+    one query.
 
-    Deleted posts leave the page; hidden ones stay so that moderators see them (the
-    template shows others a placeholder).
+    Deleted posts leave the page; with ``placeholders`` (the thread page), hidden ones keep
+    their place and the template shows their text only to those who may read it.
     """
     per_page = current_app.config["POSTS_PER_PAGE"]
     first = (page - 1) * per_page + 2
     return db.session.scalars(
-        select(Post)
-        .where(Post.thread_id == thread.id, Post.deleted_at.is_(None),
+        visible_posts(viewer, placeholders=placeholders)
+        .where(Post.thread_id == thread.id,
                (Post.position == 1) | Post.position.between(first, first + per_page - 1))
         .order_by(Post.position)
     ).all()
 
 
-def posts_by_ids(ids: list[int]) -> list[Post]:
-    """Posts with their threads, in the order of ``ids`` (search results)."""
+def posts_by_ids(ids: list[int], viewer) -> list[Post]:
+    """The posts ``viewer`` may read, with their threads, in the order of ``ids`` (search
+    results)."""
     if not ids:
         return []
     posts = db.session.scalars(
-        select(Post).where(Post.id.in_(ids)).options(selectinload(Post.thread))
-    ).all()
+        visible_posts(viewer).where(Post.id.in_(ids)).options(contains_eager(Post.thread))
+    ).unique().all()
     order = {post_id: i for i, post_id in enumerate(ids)}
     return sorted(posts, key=lambda p: order[p.id])
 

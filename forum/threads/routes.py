@@ -20,11 +20,10 @@ bp = Blueprint("threads", __name__)
 
 
 @bp.app_context_processor
-def writing_rules():
-    """Who may edit what (so each page shows only the tools one may use), each post form's
-    draft name, and the drafts just sent (static/js/drafts.js clears them)."""
-    return {"can_edit": services.can_edit, "can_edit_thread": services.can_edit_thread,
-            "drafts": drafts, "search_excerpt": search_excerpt}
+def writing_context():
+    """Each post form's draft name, the drafts just sent (static/js/drafts.js clears them), and
+    search excerpts. Who may do what comes from forum.permissions (Jinja globals)."""
+    return {"drafts": drafts, "search_excerpt": search_excerpt}
 
 
 def thread_url(thread, page: int = 1, anchor: str | None = None) -> str:
@@ -89,7 +88,7 @@ def render_thread(thread, page: int, form=None, error=None, status=200):
     pages = queries.reply_pages(thread)
     if page > pages:
         abort(404, "That thread has no such page.")
-    posts = queries.thread_posts(thread, page)
+    posts = queries.thread_posts(thread, page, current_user)
     viewer_id = current_user.id if current_user.is_authenticated else None
     closed, closed_reason = thread.closed_state()
     if viewer_id and status == 200 and posts:
@@ -150,17 +149,16 @@ def latest(thread_id):
 
 @bp.get("/p/<int:post_id>")
 def permalink(post_id):
-    post = queries.get_post(post_id) or abort(404, "There is no such post.")
-    if post.thread.deleted_at is not None:
-        abort(404, "There is no such post.")
+    """To the post's place in its thread (a hidden post's place shows that it was hidden)."""
+    post = queries.get_post(post_id, current_user, placeholders=True) or abort(
+        404, "There is no such post.")
     return see_other(post_url(post))
 
 
 @bp.get("/p/<int:post_id>/history")
 def post_history(post_id):
-    post = queries.get_post(post_id) or abort(404, "There is no such post.")
-    if post.hidden_at and not (current_user.is_authenticated and current_user.is_moderator):
-        abort(404, "There is no such post.")
+    """A post's earlier texts, for those who may read the post."""
+    post = queries.get_post(post_id, current_user) or abort(404, "There is no such post.")
     return render_template("threads/history.html", post=post, versions=history.versions(
         post, queries.post_revisions(post), services.render))
 
@@ -181,7 +179,7 @@ def search():
     q = request.args.get("q", "").strip()
     if len(q) > 200:
         abort(400, "A search holds at most 200 characters.")
-    results = queries.posts_by_ids(matching_post_ids(db.session, q)) if q else []
+    results = queries.posts_by_ids(matching_post_ids(db.session, q), current_user) if q else []
     return render_template("threads/search.html", q=q, results=results)
 
 

@@ -11,7 +11,7 @@ import unicodedata
 from flask import current_app, request
 from sqlalchemy import select
 
-from forum import pagecache
+from forum import pagecache, permissions
 from forum.accounts.models import User
 from forum.database import insert_ignore
 from forum.errors import Refused
@@ -93,8 +93,9 @@ def quote(author: str, url: str, text: str) -> str:
 
 
 def check_can_write(user: User, body: str | None = None) -> None:
-    """Refuse a suspended member; with ``body``, also apply the new-member link rule."""
-    if user.is_suspended:
+    """Refuse whom :func:`permissions.can_post` refuses; with ``body``, also apply the
+    new-member link rule."""
+    if not permissions.can_post(user):
         raise Refused("Your account is suspended, so you cannot post.", 403)
     if body is not None:
         from forum.moderation.limits import check_new_member_links
@@ -139,11 +140,11 @@ def reply(thread_id: int, author: User, body: str) -> Post:
     body = check_body(body)
     html = render(body, author)
     thread = lock_thread(thread_id)
-    now = utcnow()
-    closed, reason = thread.closed_state(now)
-    if closed:
+    if not permissions.can_reply(author, thread):  # may post (above), so: the thread is closed
+        reason = thread.closed_state()[1]
         db.session.rollback()
         raise Refused(CLOSED_MESSAGE + (f" {reason}" if reason else ""), 403)
+    now = utcnow()
     pagecache.bump_thread(thread.id)
     thread.post_count += 1
     thread.reply_count += 1
@@ -156,10 +157,6 @@ def reply(thread_id: int, author: User, body: str) -> Post:
     db.session.commit()
     post_committed.send(post, action="created")
     return post
-
-
-def can_edit(user: User, post: Post) -> bool:
-    return user.is_authenticated and (user.id == post.author_id or user.is_moderator)
 
 
 STALE_EDIT = ("This post was changed while you were editing it. "
@@ -183,9 +180,9 @@ def edit_post(post: Post, editor: User, body: str, from_version: int) -> Post:
     ``from_version`` is the version the editor started from: an edit of a stale version is
     refused with 409 rather than overwriting someone else's change.
     """
-    if not can_edit(editor, post):
-        raise Refused("Only the author or a moderator can edit this post.", 403)
     check_can_write(editor, body)
+    if not permissions.can_edit(editor, post):
+        raise Refused("Only the author or a moderator can edit this post.", 403)
     body = check_body(body)
     if from_version != post.version:
         raise Refused(STALE_EDIT, 409)
@@ -193,6 +190,9 @@ def edit_post(post: Post, editor: User, body: str, from_version: int) -> Post:
         return post
     html = render(body, editor)
     thread, post = lock_thread_and_post(post)
+    if not permissions.can_edit(editor, post):
+        db.session.rollback()
+        raise Refused("Only the author or a moderator can edit this post.", 403)
     if from_version != post.version:
         db.session.rollback()
         raise Refused(STALE_EDIT, 409)
@@ -209,10 +209,6 @@ def edit_post(post: Post, editor: User, body: str, from_version: int) -> Post:
     return post
 
 
-def can_edit_thread(user: User, thread: Thread) -> bool:
-    return user.is_authenticated and (user.id == thread.author_id or user.is_moderator)
-
-
 def check_title(title: str) -> str:
     title = (title or "").strip()
     if not title:
@@ -224,9 +220,9 @@ def check_title(title: str) -> str:
 
 def edit_thread(thread: Thread, editor: User, title: str, tags: str) -> Thread:
     """Change a thread's title and tags (its author or a moderator); the slug follows the title."""
-    if not can_edit_thread(editor, thread):
-        raise Refused("Only the thread's author or a moderator can change its title and tags.", 403)
     check_can_write(editor)
+    if not permissions.can_edit_thread(editor, thread):
+        raise Refused("Only the thread's author or a moderator can change its title and tags.", 403)
     title = check_title(title)
     names = parse_tags(tags)
     thread = lock_thread(thread.id)
@@ -240,9 +236,12 @@ def edit_thread(thread: Thread, editor: User, title: str, tags: str) -> Thread:
 
 def delete_post(post: Post, actor: User) -> Thread:
     """Delete a post; deleting the opening post deletes the whole thread."""
-    if not can_edit(actor, post):
-        raise Refused("Only the author or a moderator can delete this post.", 403)
+    check_can_write(actor)
+    # Decided on the rows as locked: what the rule looks at cannot change until the commit.
     thread, post = lock_thread_and_post(post)
+    if not permissions.can_delete(actor, post):
+        db.session.rollback()
+        raise Refused("Only the author or a moderator can delete this post.", 403)
     pagecache.bump_thread(thread.id)
     now = utcnow()
     post.deleted_at = now

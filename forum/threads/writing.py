@@ -9,6 +9,7 @@ from flask import abort, flash, make_response, render_template, request, url_for
 from flask_login import current_user, login_required
 from flask_wtf.csrf import CSRFError
 
+from forum import permissions
 from forum.errors import Refused, error_response
 from forum.extensions import db
 from forum.forms import ConfirmForm
@@ -90,8 +91,9 @@ def render_edit(post, form, error=None, status=200, newer=None):
 @bp.route("/p/<int:post_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit_post(post_id):
-    post = queries.get_post(post_id) or abort(404, "There is no such post.")
-    if not services.can_edit(current_user, post):
+    post = queries.get_post(post_id, current_user, placeholders=True) or abort(
+        404, "There is no such post.")
+    if not permissions.can_edit(current_user, post):
         abort(403, "Only the author or a moderator can edit this post.")
     if request.method == "GET":
         return render_edit(post, EditForm(data={"body": post.body, "version": post.version}))
@@ -102,7 +104,8 @@ def edit_post(post_id):
         services.edit_post(post, current_user, form.body.data, form.version.data or 0)
     except Refused as refused:
         db.session.rollback()
-        post = queries.get_post(post_id) or abort(404, "There is no such post.")
+        post = queries.get_post(post_id, current_user, placeholders=True) or abort(
+            404, "There is no such post.")
         newer = post if refused.status == 409 else None
         if newer:
             form.version.data = post.version  # sending it again replaces the newer text knowingly
@@ -117,7 +120,7 @@ def edit_post(post_id):
 def edit_thread(thread_id):
     """Change a thread's title and tags (its author and moderators)."""
     thread = queries.get_thread(thread_id) or abort(404, "There is no such thread.")
-    if not services.can_edit_thread(current_user, thread):
+    if not permissions.can_edit_thread(current_user, thread):
         abort(403, "Only the thread's author or a moderator can change its title and tags.")
     form = ThreadEditForm(data={"title": thread.title, "tags": ", ".join(t.name for t in thread.tags)}
                           if request.method == "GET" else None)
@@ -142,10 +145,9 @@ def edit_thread(thread_id):
 @login_required
 def delete_post(post_id):
     """GET asks to confirm (the page without JavaScript); POST deletes and says so."""
-    post = queries.get_post(post_id) or abort(404, "There is no such post.")
-    if post.thread.deleted_at is not None:
-        abort(404, "There is no such post.")
-    if not services.can_edit(current_user, post):
+    post = queries.get_post(post_id, current_user, placeholders=True) or abort(
+        404, "There is no such post.")
+    if not permissions.can_delete(current_user, post):
         abort(403, "Only the author or a moderator can delete this post.")
     if request.method == "GET":
         return render_template("threads/delete.html", post=post, form=ConfirmForm())
@@ -175,8 +177,9 @@ def refused_again(message: str, status: int):
     if request.endpoint == "threads.new_thread":
         return render_new(ThreadForm(), message, status)
     if request.endpoint == "threads.edit_post":
-        post = queries.get_post(args["post_id"]) or abort(404, "There is no such post.")
-        if services.can_edit(current_user, post):
+        post = queries.get_post(args["post_id"], current_user, placeholders=True) or abort(
+            404, "There is no such post.")
+        if permissions.can_edit(current_user, post):
             return render_edit(post, EditForm(), message, status)
     return None
 

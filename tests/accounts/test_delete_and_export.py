@@ -98,3 +98,20 @@ def test_delete_needs_the_password_and_a_form(site):
     for form in ({}, {"password": ""}, {"password": "x" * 300}):
         assert browser.post("/settings/delete", data=form).status_code == 400
     assert logged_in_as(browser) == "ada"
+
+
+def test_packages_hear_of_a_deletion_inside_its_transaction(site):
+    from forum.signals import account_deleting
+
+    ada = site.user("ada")
+    heard = []
+
+    def receiver(member):
+        heard.append((member.id, member.username, member.email))
+
+    account_deleting.connect(receiver)
+    try:
+        assert site.browser(ada).post("/settings/delete", data={"password": PASSWORD}).status_code == 303
+    finally:
+        account_deleting.disconnect(receiver)
+    assert heard == [(ada.id, "ada", "ada@example.org")]

@@ -276,3 +276,19 @@ def test_the_notifications_page_pages_with_a_constant_query_count(client, make, 
         page = client.get("/notifications?page=3")
     assert page.status_code == 200 and "Page 3 of 14" in page.get_data(as_text=True)
     assert len(few) == len(many)
+
+
+def test_deleting_an_account_erases_its_notifications_watches_and_choices(client, make, login_as, bell):
+    from forum.notifications.models import NotificationSettings, ThreadWatch
+
+    ada = make.user("ada")
+    thread = make.thread(author=ada)
+    make.reply(thread, make.user("bob"), "hi")
+    bell.settle()
+    login_as(ada)
+    client.post("/settings/notifications", data={"mention": "off"})
+    assert client.post("/settings/delete", data={"password": "correct horse battery"}).status_code == 303
+    db.session.expire_all()
+    assert db.session.scalars(select(Notification).where(Notification.user_id == ada.id)).all() == []
+    assert db.session.scalars(select(ThreadWatch).where(ThreadWatch.user_id == ada.id)).all() == []
+    assert db.session.get(NotificationSettings, ada.id) is None

@@ -300,3 +300,4 @@ def test_on_sqlite_a_busy_database_never_holds_up_the_page(app, client, login_as
         holder.close()
     jobs.drain(app)
     assert position(busy.reader, busy.thread) == 3
+

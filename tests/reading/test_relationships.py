@@ -172,3 +172,16 @@ def test_a_deleted_partner_stays_as_deleted_member_without_a_link(client, circle
     assert "deleted member" in section and 'href="/u/deleted' not in section
     data = client.get("/api/v1/users/ada").get_json()["user"]["relationships"]
     assert {"username": "deleted member", "url": None}.items() <= data[0].items()
+
+
+def test_recognition_that_earned_no_points_is_still_an_exchange(make):
+    """Capped acts (and held ones, once the trust gate holds them) are recorded with 0 points:
+    recognition still flowed, so the relationship counts them."""
+    giver, author = make.user("giver"), make.user("author")
+    thread = make.thread(make.user(), title="Many replies")
+    replies = [make.reply(thread, author, f"Reply {i}.") for i in range(7)]
+    for reply in replies:
+        contribution.toggle_helpful(reply.id, giver)
+    (found,) = relationships(giver)
+    assert found.username == "author" and found.given.count == 7
+    assert found.given.points < 7 * 10  # the per-pair cap left some acts at 0 points
