@@ -16,6 +16,7 @@ from forum.accounts.models import Follow, User
 from forum.extensions import db
 from forum.notifications import mailing
 from forum.notifications.mentions import mentioned_names
+from forum.permissions import VISITOR, can_see_post
 from forum.notifications.models import CategoryWatch, Heard, Notification, NotificationSettings, ThreadWatch
 from forum.notifications.rules import BY_MEMBERS, open_key
 from forum.threads.models import Post, Thread
@@ -107,13 +108,8 @@ def muted(user_id: int, thread: Thread) -> bool:
 
 
 def can_see(user_id: int, post: Post) -> bool:
-    """Whether the member may see the post (``permissions.can_see`` once it exists)."""
-    if post.deleted_at is not None or post.thread.deleted_at is not None:
-        return False
-    if post.hidden_at is not None:
-        user = db.session.get(User, user_id)
-        return user is not None and user.is_moderator
-    return True
+    """Whether the member may see the post (``permissions.can_see_post``)."""
+    return can_see_post(db.session.get(User, user_id), post)
 
 
 def first_hearing(user_id: int, key: str) -> bool:
@@ -138,8 +134,8 @@ def post_written(post_id: int, action: str) -> None:
     """After a post was created or edited: mentions, then replies or the new thread, then
     internal pingbacks. An edit notifies only members not mentioned in the post before."""
     post = db.session.get(Post, post_id)
-    if post is None or not post.is_visible or post.thread.deleted_at is not None:
-        return
+    if not can_see_post(VISITOR, post):
+        return  # hidden or deleted before the job ran: nobody hears of it
     thread = post.thread
     mentioned = notify_mentions(post)
     if action == "created":
