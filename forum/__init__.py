@@ -36,7 +36,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
 
     db.init_app(app)
     with app.app_context():
-        database.configure_engine(db.engine)
+        database.configure_engine(db.engine, app.config["SQLITE_BUSY_TIMEOUT_MS"])
     from forum.threads import search
 
     migrate.init_app(app, db, directory=resource_dir("migrations"),

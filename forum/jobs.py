@@ -66,7 +66,7 @@ def run_job(func: Callable, args: tuple) -> None:
     """
     from forum.extensions import db
 
-    app = current_app._get_current_object()
+    app = current_app._get_current_object()  # type: ignore[attr-defined]
     for delay in (*TRANSIENT_DELAYS, None):
         with app.app_context():
             try:

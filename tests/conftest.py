@@ -102,6 +102,9 @@ def test_config(db_backend, tmp_path, request) -> dict:
         "RATELIMIT_ENABLED": False,
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # tests make many members; keep it cheap
         "SCORE_SWEEP_SECONDS": 0,
+        # Validators are read on every request (tests write rows directly); the memory that
+        # spares the query has tests of its own (tests/perf/test_page_cache.py).
+        "VALIDATOR_SECONDS": 0,
         "SERVER_NAME": None,
         "MAIL_FOLDER": str(tmp_path / "mail"),  # .eml files stay out of the source tree
     }
@@ -144,6 +147,17 @@ def app_factory(db_backend, tmp_path, request):
 @pytest.fixture
 def app(app_factory):
     app = app_factory()
+    with app.app_context():
+        yield app
+
+
+@pytest.fixture
+def sqlite_app(app_factory, db_backend):
+    """An app on SQLite (skipped on PostgreSQL) whose writes wait at most 200 ms for the
+    database's write lock, not 15 s: for tests of what happens when it cannot be had."""
+    if db_backend != "sqlite":
+        pytest.skip("SQLite's database-wide write lock")
+    app = app_factory(SQLITE_BUSY_TIMEOUT_MS=200)
     with app.app_context():
         yield app
 

@@ -284,15 +284,15 @@ def receive_ping(kind: str, source: str, target: str) -> tuple[int, bool]:
     if link is None:
         # Two identical pings at once: one row (the unique source and target), and the
         # second is answered as a repeat.
-        stored = db.session.execute(insert_ignore(
+        stored = db.session.scalar(insert_ignore(
             Link.__table__, kind=kind, status="verifying", source_url=source,
             target_url=target_url, target_thread_id=thread.id, target_post_id=post.id,
-            created_at=now, updated_at=now)).rowcount
+            created_at=now, updated_at=now).returning(Link.__table__.c.id))
+        if stored is not None:
+            db.session.commit()
+            return stored, True
         link = db.session.scalar(select(Link).where(Link.source_url == source,
                                                     Link.target_url == target_url))
-        if stored:
-            db.session.commit()
-            return link.id, True
     # Decide on the link as its lock returns it: a simultaneous ping may have changed it.
     link = locking.lock_link(link.id)
     if kind == "pingback" and link.status in LIVE:

@@ -4,6 +4,7 @@ from datetime import timedelta
 import pytest
 from sqlalchemy import select
 
+from forum import jobs
 from forum.contribution import ledger
 from forum.contribution.models import ContributionEvent, MemberScore
 from forum.extensions import db
@@ -146,3 +147,20 @@ def test_reverse_actor_takes_back_everything_a_member_gave(app, make):
     live = db.session.scalars(select(ContributionEvent).where(
         ContributionEvent.reversed_at.is_(None))).all()
     assert [(e.actor_id, e.beneficiary_id) for e in live] == [(b.id, a.id)]
+
+
+@pytest.mark.parametrize("page", ["/leaderboard?period=week", "/u/author"])
+def test_pages_that_show_scores_write_nothing_and_queue_the_sweep(app, client, make,
+                                                                   count_queries, page):
+    """A GET never commits: the sweep of aged events is a background job the page queues."""
+    author, reader = make.user("author"), make.user("reader")
+    ledger.record("helpful", author.id, reader.id)
+    db.session.commit()
+    age_events(8)
+    with count_queries() as queries:
+        assert client.get(page).status_code == 200
+    writes = [q for q in queries if q.lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))]
+    assert writes == []
+    jobs.drain(app)
+    db.session.rollback()
+    assert windows(author) == (0, 10, 10, 10)
