@@ -1,7 +1,7 @@
 """notifications, watching, notification settings
 
 Revision ID: notify_2_notifications
-Revises: reading_2
+Revises: trust_1
 Create Date: 2026-12-01 14:59:04.846666
 
 """
@@ -11,7 +11,7 @@ import sqlalchemy as sa
 
 # revision identifiers, used by Alembic.
 revision = 'notify_2_notifications'
-down_revision = 'reading_2'
+down_revision = 'trust_1'
 branch_labels = None
 depends_on = None
 
