@@ -46,6 +46,9 @@ DEFAULTS = {
     "POINTS_LINKED": 5,
     "POINTS_PINGBACK": 5,
     "SCORE_HALF_LIFE_DAYS": 90,
+    # Recognition counts only when its giver is trusted (forum/contribution/trust.py);
+    # false: every member's recognition counts (small closed communities).
+    "TRUST_GATE": True,
     "PAGE_CACHE_SECONDS": 60,  # visitors' pages are cached this long at most (0: never)
     # A page's validator read lately is reused this long by the process that read it; other
     # processes' writes show after at most this long (forum/database.py, read_validator).

@@ -119,7 +119,7 @@ def remove_link(link: Link, note: str) -> None:
     """Take a link off its thread and reverse the points it earned."""
     points_kind = "linked" if link.kind == "internal" else "pingback"
     if link.status == "approved":
-        ledger.reverse_where(kind=points_kind, link_id=link.id)
+        ledger.reverse_where(note, kind=points_kind, link_id=link.id)
     link.status = "removed"
     link.note = note
     link.updated_at = utcnow()
@@ -338,10 +338,12 @@ def refuse_verification(link: Link, note: str, gone: bool) -> None:
 
 
 def award_pingback(link: Link) -> None:
+    """Points for an approved link from another site, with the site's host as the actor: at
+    most 5 events from one site to one post count per 7 days (rules.SOURCE_CAP)."""
     target_post = db.session.get(Post, link.target_post_id)
     if target_post is not None:
         ledger.record("pingback", target_post.author_id, None, post_id=target_post.id,
-                      link_id=link.id)
+                      link_id=link.id, source_host=source_host(link.source_url) or None)
 
 
 # --- moderation ----------------------------------------------------------------------------
@@ -383,7 +385,7 @@ def reject_link(link: Link, moderator) -> Link:
     if link.kind == "internal" or link.status not in ("pending", "approved"):
         raise Refused("This link is not waiting for a decision.", 409)
     if link.status == "approved":
-        ledger.reverse_where(kind="pingback", link_id=link.id)
+        ledger.reverse_where("a moderator rejected the link", kind="pingback", link_id=link.id)
     link.status, link.updated_at = "rejected", utcnow()
     log_action(moderator, "reject", "link", link.id, link.source_url)
     db.session.commit()

@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 
 from forum import locking, pagecache
 from forum.accounts.models import User
+from forum.contribution import trust
 from forum.database import retrying
 from forum.permissions import (VISITOR, can_close, can_flag, can_hide, can_moderate, can_pin,
                                can_reopen, can_see_placeholder, can_suspend, is_author,
@@ -198,6 +199,7 @@ def restore_post(post_id: int, moderator: User, reason: str = "") -> Post:
     log_action(moderator, "restore", "post", post.id, reason)
     post_changed.send(post, action="restored")
     db.session.commit()
+    trust.enqueue_pending()
     post_committed.send(post, action="restored")
     return post
 
@@ -286,4 +288,5 @@ def unsuspend_member(member: User, moderator: User, reason: str = "") -> User:
     member.suspended_for_abuse = False
     log_action(moderator, "unsuspend", "user", member.id, reason)
     db.session.commit()
+    trust.enqueue_pending()
     return member

@@ -227,14 +227,29 @@ def edit_thread(thread: Thread, editor: User, title: str, tags: str) -> Thread:
     return thread
 
 
+def why_not_delete(actor, post: Post) -> str:
+    """What to tell someone ``permissions.can_delete`` refuses."""
+    if permissions.is_suspended(actor):
+        return "Your account is suspended, so you cannot delete posts."
+    if permissions.can_edit(actor, post):
+        return ("Others have replied, so the thread is theirs too: only a moderator can delete "
+                "it now. You can edit your opening post instead.")
+    return "Only the author or a moderator can delete this post."
+
+
 def delete_post(post: Post, actor: User) -> Thread:
-    """Delete a post; deleting the opening post deletes the whole thread."""
+    """Delete a post; deleting the opening post deletes the whole thread.
+
+    The rule (``permissions.can_delete``) is decided with the thread locked, so a reply
+    racing an author's delete either lands first (and the delete is refused) or finds no
+    thread.
+    """
     check_can_write(actor)
     # Decided on the rows as locked: what the rule looks at cannot change until the commit.
     thread, post = lock_thread_and_post(post)
     if not permissions.can_delete(actor, post):
         db.session.rollback()
-        raise Refused("Only the author or a moderator can delete this post.", 403)
+        raise Refused(why_not_delete(actor, post), 403)
     pagecache.bump_thread(thread.id)
     now = utcnow()
     post.deleted_at = now
