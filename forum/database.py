@@ -16,6 +16,7 @@ import logging
 import os
 import re
 import threading
+import time
 
 from flask import Flask, current_app
 from sqlalchemy import create_engine, event
@@ -23,6 +24,9 @@ from sqlalchemy.engine import Engine
 from sqlalchemy.exc import DBAPIError, IntegrityError, OperationalError
 
 log = logging.getLogger(__name__)
+# Validators read lately in this process: (database, statement, params) -> (until, rows).
+_recent_validators: dict = {}
+RECENT_VALIDATORS_MAX = 20_000
 _MIGRATE_LOCK = threading.Lock()
 SQLITE_BUSY_TIMEOUT_MS = 15_000
 # Kept in the DBAPI connection's info: whether its SQLite transaction holds the write lock.
@@ -177,6 +181,13 @@ def create_schema() -> None:
 def read_validator(statement, params=None) -> list:
     """The rows of a validator query, in as few round trips to the database as it takes.
 
+    A validator read in this process within the last ``VALIDATOR_SECONDS`` (default 1) is
+    answered from memory: a busy page is then served from the cache without the database at
+    all. Every new revision forgets what was remembered here (:func:`forget_validators`, called
+    by ``new_revision``), so this process sees its own writes at once; another process's write
+    is seen within ``VALIDATOR_SECONDS``. (A Redis round trip would cost about what the query
+    costs, so the memory is the process's own.)
+
     On PostgreSQL it runs on an engine of its own in autocommit, without a ping before each
     checkout: one round trip instead of four (ping, BEGIN, SELECT, ROLLBACK), and a cache hit
     never opens the request's session. A connection that turns out to be dead (the database
@@ -185,18 +196,39 @@ def read_validator(statement, params=None) -> list:
     """
     from forum.extensions import db
 
-    if db.engine.dialect.name != "postgresql":
-        with db.engine.connect() as connection:
-            return connection.execute(statement, params).all()
+    seconds = current_app.config["VALIDATOR_SECONDS"]
+    if not seconds:
+        return _read_validator(db.engine, statement, params)
+    key = (db.engine.url, statement, tuple(sorted((params or {}).items())))
+    now = time.monotonic()
+    remembered = _recent_validators.get(key)
+    if remembered is not None and remembered[0] > now:
+        return remembered[1]
+    rows = _read_validator(db.engine, statement, params)
+    if len(_recent_validators) >= RECENT_VALIDATORS_MAX:
+        _recent_validators.clear()
+    _recent_validators[key] = (now + seconds, rows)
+    return rows
+
+
+def forget_validators() -> None:
+    """Forget the validators this process remembers: something they describe has changed."""
+    _recent_validators.clear()
+
+
+def _read_validator(engine: Engine, statement, params) -> list:
+    if engine.dialect.name != "postgresql":
+        with engine.connect() as connection:
+            return list(connection.execute(statement, params).all())
     engine = validator_engine()
     try:
         with engine.connect() as connection:
-            return connection.execute(statement, params).all()
+            return list(connection.execute(statement, params).all())
     except DBAPIError as error:
         if not error.connection_invalidated:
             raise
         with engine.connect() as connection:
-            return connection.execute(statement, params).all()
+            return list(connection.execute(statement, params).all())
 
 
 def validator_engine() -> Engine:

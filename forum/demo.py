@@ -16,10 +16,11 @@ PASSWORD = "demo-password"
 MEMBERS = [
     ("ada", "moderator"), ("grace", "member"), ("linus", "member"), ("margaret", "member"),
     ("tim", "member"), ("radia", "member"), ("ward", "member"), ("barbara", "member"),
+    ("quinn", "member"),  # the newcomer: their marks are held (forum/demo_recognition.py)
 ]
 # How many days ago each member joined: before any demo thread (the oldest is 12 days old).
 JOINED_DAYS_AGO = {"ada": 140, "grace": 96, "linus": 81, "margaret": 63, "tim": 47, "radia": 33,
-                   "ward": 21, "barbara": 16}
+                   "ward": 21, "barbara": 16, "quinn": 9}
 
 CATEGORIES = [
     ("community", "Running a community", "Moderation, norms, and keeping a place worth visiting.", None),
@@ -50,7 +51,8 @@ THREADS = [
      "Should someone who was helpful five years ago still top the leaderboard today?",
      [("margaret", "Use a half-life. With 90 days, a point earned today is worth half in three months, "
                    "so standing has to be maintained.\n\n```python\nweight = 0.5 ** (age_days / 90)\n```"),
-      ("ward", "Keep the all-time score visible beside it, though. History still counts for something.")],
+      ("ward", "Keep the all-time score visible beside it, though. History still counts for something."),
+      ("quinn", "New here. Could the half-life differ per category? Help threads age slower than news.")],
      5),
     ("community", "tim", "Pingbacks are the best part of old blogs", "linking",
      "Seeing \"Pingback: ...\" under a post told you the conversation continued somewhere else. "
@@ -128,5 +130,21 @@ def date_recognition() -> None:
         elif event.post_id in written:
             event.created_at = moment(event.post_id, event.actor_id)
     db.session.flush()
+    date_trust()
     ledger.recompute_scores(now)
     db.session.commit()
+
+
+def date_trust() -> None:
+    """A member ada trusted was trusted the day after joining; one trusted by recognition, when
+    the recognition that did it was given."""
+    from forum.contribution.models import ContributionEvent
+
+    for user in db.session.scalars(select(User).where(User.trusted_at.is_not(None))):
+        if user.trusted_via == "moderator":
+            user.trusted_at = user.created_at + timedelta(days=1)
+            continue
+        user.trusted_at = db.session.scalar(select(func.min(ContributionEvent.created_at)).where(
+            ContributionEvent.actor_id == user.trusted_by_id,
+            ContributionEvent.beneficiary_id == user.id,
+            ContributionEvent.kind == user.trusted_via)) or user.trusted_at

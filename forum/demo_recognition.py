@@ -1,20 +1,31 @@
-"""The demo's helpful marks, accepts, shares and follows, given through the real services."""
+"""The demo's trust, helpful marks, accepts, shares and follows, given through the real services.
+
+Trust is visible: the moderator ada trusts the founding members (in the moderation log);
+barbara becomes trusted when grace, who is trusted, marks her reply helpful; quinn, the
+newcomer, marks and shares posts, and those are held until someone trusted recognizes quinn.
+"""
 from sqlalchemy import select
 
-from forum.contribution import services
+from forum.contribution import services, trust
 from forum.extensions import db
 from forum.threads.models import Post, Thread
 
+# Trusted by the moderator ada: the forum's founding members.
+TRUSTED_BY_ADA = ["grace", "linus", "margaret", "tim", "radia", "ward"]
+
 # (thread title starts with, post author) -> who marks it helpful
 MARKS = [
+    ("How do you close", "barbara", ["grace", "tim"]),  # first: grace's mark makes barbara trusted
     ("Why rank people", "margaret", ["grace", "ward", "ada"]),
     ("Why rank people", "radia", ["grace", "barbara", "ada", "margaret"]),
     ("Why rank people", "linus", ["ward"]),
     ("Why rank people", "tim", ["grace"]),
-    ("How do you close", "barbara", ["grace", "tim"]),
     ("How should scores decay", "margaret", ["radia", "linus", "tim"]),
     ("How should scores decay", "ward", ["tim"]),
     ("Pingbacks are the best", "linus", ["tim"]),
+    # The newcomer's marks: held, since nobody trusted has recognized quinn yet.
+    ("How should scores decay", "ward", ["quinn"]),
+    ("Why rank people", "radia", ["quinn"]),
 ]
 # (thread, reply author): the thread's author accepts it
 ACCEPTS = [("Why rank people", "margaret"), ("How should scores decay", "margaret")]
@@ -23,6 +34,7 @@ SHARES = [
     ("Why rank people", "grace", "linus"),
     ("Why rank people", "radia", "barbara"),
     ("How should scores decay", "margaret", "tim"),
+    ("How should scores decay", "margaret", "quinn"),
 ]
 FOLLOWS = [("linus", "grace"), ("tim", "margaret"), ("barbara", "radia"), ("ward", "margaret")]
 
@@ -35,7 +47,10 @@ def _post(title: str, author) -> int:
 
 
 def recognize(users: dict) -> None:
-    """Give the demo community some recognition (helpful marks, an accepted answer, shares)."""
+    """Give the demo community some trust and recognition (helpful marks, accepted answers,
+    shares). Nobody's held recognition is released here, so no background job runs."""
+    for name in TRUSTED_BY_ADA:
+        trust.set_trust(users[name], users["ada"], True)
     for title, author, markers in MARKS:
         post_id = _post(title, users[author])
         for marker in markers:

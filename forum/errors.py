@@ -40,7 +40,10 @@ BUSY_RETRY_AFTER = 2
 
 
 def wants_json() -> bool:
-    return request.path.startswith("/api/")
+    """The API, and scripts that ask for JSON (the preview button)."""
+    accepted = request.accept_mimetypes
+    return request.path.startswith("/api/") or (
+        accepted.best == "application/json" and not accepted.accept_html)
 
 
 def error_response(status: int, message: str | None = None, code: str | None = None):

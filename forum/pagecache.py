@@ -11,8 +11,10 @@ thread page shows is written: the thread row, its posts, helpful marks, shares a
 it. Raising it is an explicit step of each service that writes such a thing
 (:func:`bump_thread`, taken with the thread's lock, see ``forum/locking.py``). Because revisions
 are timestamps, the newest revision of all threads changes with every such write, which is
-what listing pages key on. Nothing lives in one process's memory that another could miss:
-the validators are read from the database on every request.
+what listing pages key on. The validators are read from the database, and a process reuses
+one it read within the last ``VALIDATOR_SECONDS`` (forgotten at once when it writes a new
+revision itself): a busy page costs no query at all, and another process's write shows within
+that second.
 
 The closed state is computed at read time (auto-close happens with the calendar), and
 entries expire after ``PAGE_CACHE_SECONDS`` so that "3 minutes ago" stays roughly true.
@@ -86,12 +88,16 @@ def thread_validator(thread_id: int) -> str:
     return f"{row.revision}:{int(closed)}:{reason or ''}"
 
 
+LISTING_STATE = None
+
+
 def listing_validator() -> str:
     """For pages that list threads and categories: the newest revision of any thread."""
-    newest, categories = read_validator(
-        select(select(func.max(Thread.revision)).scalar_subquery(),
-               select(func.count()).select_from(Category).scalar_subquery())
-    )[0]
+    global LISTING_STATE
+    if LISTING_STATE is None:  # built once: the same statement is what read_validator remembers
+        LISTING_STATE = select(select(func.max(Thread.revision)).scalar_subquery(),
+                               select(func.count()).select_from(Category).scalar_subquery())
+    newest, categories = read_validator(LISTING_STATE)[0]
     return f"{newest}:{categories}"
 
 

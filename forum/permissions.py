@@ -16,6 +16,7 @@ from flask import Flask
 from sqlalchemy import Select, select, true
 
 from forum.accounts.models import User
+from forum.extensions import db
 from forum.threads.models import Post, Thread
 
 # What the read checks accept for a reader who is not signed in.
@@ -146,9 +147,23 @@ def can_edit_thread(member, thread: Thread) -> bool:
 
 
 def can_delete(member, post: Post) -> bool:
-    """Delete a post: its author or a moderator, neither suspended, while it is there.
-    Deleting the opening post deletes the thread."""
-    return can_edit(member, post)
+    """Delete a post: a moderator, any post; its author (not suspended) their replies, and
+    their opening post, which deletes the thread, only while nobody else has replied.
+
+    What others earned in a thread stays theirs: after someone else's first reply only a
+    moderator deletes the thread (and so takes back what its posts earned). A suspended
+    author deletes nothing, so a suspension cannot be used to erase anything either.
+    """
+    if not can_edit(member, post):
+        return False
+    return can_moderate(member) or not post.is_opening or not others_replied(post)
+
+
+def others_replied(post: Post) -> bool:
+    """Whether anyone but the thread's author has a reply (not deleted) in the post's thread."""
+    return db.session.scalar(select(Post.id).where(
+        Post.thread_id == post.thread_id, Post.position > 1, Post.author_id != post.author_id,
+        Post.deleted_at.is_(None)).limit(1)) is not None
 
 
 # --- recognition ------------------------------------------------------------------------
@@ -218,8 +233,10 @@ def can_suspend(actor, member: User) -> bool:
 
 
 def can_trust(actor, member: User) -> bool:
-    """Grant or withdraw a member's trust: moderators, for anyone but themselves."""
-    return can_moderate(actor) and actor.id != member.id
+    """Grant or withdraw a member's trust (forum/contribution/trust.py): moderators, for
+    members other than themselves; moderators and admins are trusted by their role."""
+    return (can_moderate(actor) and actor.id != member.id and member.role == "member"
+            and not member.is_deleted)
 
 
 def can_decide_link(member) -> bool:

@@ -19,6 +19,9 @@ DEFAULTS = {
     "TRUSTED_PROXIES": 0,
     "RATELIMIT_ENABLED": True,  # false turns off every limit below (forum/moderation/limits.py)
     "LIMIT_LOGIN": "10 per minute",  # login attempts per IP address
+    "LIMIT_LOGIN_ACCOUNT": "10 per hour",  # failed logins per account (or typed name)
+    "LIMIT_EDIT": "10 per minute",  # saved edits per member
+    "LIMIT_PREVIEW": "30 per minute",  # previews per member
     "LIMIT_REGISTER": "5 per hour",  # new accounts per IP address
     "LIMIT_POST": "1 per 10 seconds",  # new threads and replies per member
     "LIMIT_RESET_ADDRESS": "3 per hour",  # password-reset mails asked for one address
@@ -43,7 +46,13 @@ DEFAULTS = {
     "POINTS_LINKED": 5,
     "POINTS_PINGBACK": 5,
     "SCORE_HALF_LIFE_DAYS": 90,
+    # Recognition counts only when its giver is trusted (forum/contribution/trust.py);
+    # false: every member's recognition counts (small closed communities).
+    "TRUST_GATE": True,
     "PAGE_CACHE_SECONDS": 60,  # visitors' pages are cached this long at most (0: never)
+    # A page's validator read lately is reused this long by the process that read it; other
+    # processes' writes show after at most this long (forum/database.py, read_validator).
+    "VALIDATOR_SECONDS": 1.0,
     # Windowed scores drop aged events at most this often (0: before every read).
     "SCORE_SWEEP_SECONDS": 60,
     # Mail (forum/mail.py): Flask-Mail over SMTP when MAIL_SERVER is set, else .eml files in
@@ -59,6 +68,7 @@ DEFAULTS = {
     "MAIL_SUPPRESS_SEND": False,  # Flask-Mail would suppress sending whenever TESTING is on
     "MAIL_RETRY_DELAYS": "30,120,600,3600,21600",  # seconds between tries while SMTP fails
     "MAIL_DELAY_SECONDS": 600,  # a notification still unread this long is mailed
+    "NOTIFICATIONS_POLL_SECONDS": 30,  # how often an open page asks for the unread count
     # How long a write waits for SQLite's one write lock before it is answered 503 (a job
     # tries again). Write transactions are short, so this is rarely more than milliseconds.
     "SQLITE_BUSY_TIMEOUT_MS": 15_000,

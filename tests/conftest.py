@@ -102,6 +102,9 @@ def test_config(db_backend, tmp_path, request) -> dict:
         "RATELIMIT_ENABLED": False,
         "PASSWORD_HASH_METHOD": "pbkdf2:sha256:1000",  # tests make many members; keep it cheap
         "SCORE_SWEEP_SECONDS": 0,
+        # Validators are read on every request (tests write rows directly); the memory that
+        # spares the query has tests of its own (tests/perf/test_page_cache.py).
+        "VALIDATOR_SECONDS": 0,
         "SERVER_NAME": None,
         "MAIL_FOLDER": str(tmp_path / "mail"),  # .eml files stay out of the source tree
     }
@@ -177,12 +180,20 @@ class Make:
         self.count = 0
         self.default_category = None
 
-    def user(self, name: str | None = None, role: str = "member", password: str = PASSWORD):
+    def user(self, name: str | None = None, role: str = "member", password: str = PASSWORD,
+             trusted: bool = True):
+        """A member; trusted unless ``trusted=False`` (a fresh account, whose recognition is
+        held while FORUM_TRUST_GATE is on), so stories about other rules need no moderator."""
         from forum.accounts.services import create_user
+        from forum.timeutil import utcnow
 
         self.count += 1
         name = name or f"member{self.count}"
-        return create_user(name, f"{name}@example.org", password, role)
+        user = create_user(name, f"{name}@example.org", password, role)
+        if trusted and role == "member":
+            user.trusted_at, user.trusted_via = utcnow(), "moderator"
+            db.session.commit()
+        return user
 
     def category(self, slug: str = "general", name: str | None = None, auto_close_days=None):
         from forum.threads.models import Category

@@ -31,6 +31,12 @@ class User(UserMixin, db.Model):
     suspended_reason: Mapped[str | None] = mapped_column(String(500))
     # A suspension for abuse also reverses the points this member gave.
     suspended_for_abuse: Mapped[bool] = mapped_column(default=False)
+    # Trust (forum/contribution/trust.py): since when this member's recognition counts, who
+    # made it so (the moderator, or the trusted member whose recognition did) and how
+    # ("moderator", or the kind of that recognition: "helpful", "accepted", "shared").
+    trusted_at: Mapped[datetime | None]
+    trusted_by_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
+    trusted_via: Mapped[str | None] = mapped_column(String(16))
     # A deleted account keeps its row, so its posts and ledger events stay, anonymized.
     deleted_at: Mapped[datetime | None]
     # Two-factor login (forum/accounts/twofactor.py): the TOTP secret, and the last time step
@@ -48,6 +54,11 @@ class User(UserMixin, db.Model):
     @property
     def is_moderator(self) -> bool:
         return self.role in ("moderator", "admin")
+
+    @property
+    def is_trusted(self) -> bool:
+        """Moderators and admins are; a member once trusted (the stored flag)."""
+        return self.is_moderator or self.trusted_at is not None
 
     @property
     def is_suspended(self) -> bool:

@@ -7,15 +7,11 @@ from flask_login import current_user, login_required, logout_user
 from forum.accounts import addresses, mail_links, queries, reset, services, sessions, twofactor
 from forum.accounts.forms import (CodeForm, LoginForm, RegisterForm, ResetForm,
                                   ResetRequestForm)
-from forum.extensions import login_manager
 from forum.forms import ConfirmForm
 from forum.errors import Refused
 from forum.web import first_error, page_number, safe_next, see_other
 
 bp = Blueprint("accounts", __name__)
-
-login_manager.login_view = "accounts.login"
-login_manager.login_message = "Please log in to do that."
 
 # How long the password step of a two-factor login stays good for the code step.
 TWO_FACTOR_SECONDS = 300

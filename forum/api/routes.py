@@ -8,7 +8,7 @@ from forum.accounts import tokens
 from forum.accounts.services import find_user
 from forum.contribution import api as contribution_api
 from forum.errors import error_response
-from forum.contribution.queries import leaderboard, period_named, post_stats, profile_contribution
+from forum.contribution.queries import leaderboard, period_named, post_stats
 from forum.extensions import csrf
 from forum.links.queries import thread_pingbacks
 from forum.permissions import VISITOR
@@ -119,8 +119,7 @@ def user(username):
         "role": user.role,
         "followers": followers,
         "following": following,
-        "contribution": contribution_api.contribution_json(
-            profile_contribution(user, page_number())["contribution"]),
+        **contribution_api.user_contribution(user, page_number()),
         "relationships": relationships_json(relationships(user)),
     })
 

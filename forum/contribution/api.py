@@ -1,7 +1,8 @@
 """The contribution parts of the JSON API: the leaderboard and a member's score."""
 from flask import current_app
 
-from forum.contribution.queries import Contribution, Leaderboard
+from forum.contribution.queries import Contribution, EventRow, Leaderboard, profile_contribution
+from forum.contribution.trust import TrustState
 from forum.timeutil import as_utc
 from forum.web import absolute_url
 
@@ -26,11 +27,48 @@ def leaderboard_json(board: Leaderboard) -> dict:
     }
 
 
+def trust_json(trust: TrustState) -> dict:
+    return {
+        "gate": trust.gate,
+        "trusted": trust.trusted,
+        "since": iso(trust.since),
+        "via": trust.via,
+        "by": trust.by,
+        "explanation": trust.explanation,
+        "held_given": trust.held_given,
+        "held_received": trust.held_received,
+    }
+
+
+def event_json(e: EventRow) -> dict:
+    return {
+        "id": e.id,
+        "kind": e.kind,
+        "what": e.label,
+        "points": e.points,
+        "counts": e.counts,
+        "state": e.state,
+        "held": e.held and e.reversed_at is None,
+        "note": e.note,
+        "from": e.actor,
+        "source_host": e.source_host,
+        "to": e.beneficiary,
+        "post_id": e.post_id,
+        "thread_title": e.thread_title,
+        "url": absolute_url("threads.permalink", post_id=e.post_id) if e.post_id else None,
+        "created_at": iso(e.created_at),
+        "reversed_at": iso(e.reversed_at),
+        "reversal_note": e.reversal_note,
+    }
+
+
 def contribution_json(contribution: Contribution) -> dict:
-    """Score per window, current standing, breakdown by kind, reciprocity, marks, and one
-    page of the ledger (``events_page`` of ``events_pages``)."""
+    """Score per window, current standing, breakdown by kind, reciprocity, marks, the
+    recognition given that is still held, and one page of the ledger (``events_page`` of
+    ``events_pages``), each event with its state: counted, held, released or reversed."""
     c = contribution
     return {
+        "held_given": [event_json(e) for e in c.held_given],
         "score": c.scores,
         "rank": c.ranks,
         "current_standing": round(c.standing, 2),
@@ -43,18 +81,12 @@ def contribution_json(contribution: Contribution) -> dict:
         "events_page": c.events_page,
         "events_pages": c.events_pages,
         "events_total": c.events_total,
-        "events": [{
-            "id": e.id,
-            "kind": e.kind,
-            "what": e.label,
-            "points": e.points,
-            "counts": e.counts,
-            "note": e.note,
-            "from": e.actor,
-            "post_id": e.post_id,
-            "thread_title": e.thread_title,
-            "url": absolute_url("threads.permalink", post_id=e.post_id) if e.post_id else None,
-            "created_at": iso(e.created_at),
-            "reversed_at": iso(e.reversed_at),
-        } for e in c.events],
+        "events": [event_json(e) for e in c.events],
     }
+
+
+def user_contribution(user, page: int) -> dict:
+    """The member's ``contribution`` and ``trust`` for /api/v1/users/<name>."""
+    shown = profile_contribution(user, page)
+    return {"trust": trust_json(shown["trust"]),
+            "contribution": contribution_json(shown["contribution"])}

@@ -10,27 +10,61 @@ Each keeps ``MemberScore`` in step, so ranking is an indexed read of one table:
 
 Lock order, to stay free of deadlocks on PostgreSQL: the ledger comes last in the forum's
 one lock order (``forum/locking.py``); within it, event rows first, then score rows in
-user-id order. ``record`` locks only the beneficiary's score row (it serializes the cap
-checks for that member).
+user-id order. ``record`` and ``record_acts`` take a share lock on the giver's member row
+first (step 3 of that order: reading their trust, see forum/contribution/trust.py), then the
+beneficiaries' score rows in user-id order (they serialize the cap checks for those members).
+
+The trust gate lives here too: recognition from a giver not yet trusted is recorded as held
+(0 points, the note ``rules.HELD_NOTE``); :func:`release_held` reverses such events as
+"released" when the giver becomes trusted, and the acts are recorded again as new events.
+Incoming links from other sites carry their ``source_host`` as the actor, for their cap.
 """
 from collections import defaultdict
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app
-from sqlalchemy import func, select, text, update
+from sqlalchemy import bindparam, func, insert, select, text, update
 
 from forum import jobs
+from forum.accounts.models import User
 from forum.contribution import rules
 from forum.contribution.models import ContributionEvent, MemberScore
 from forum.extensions import cache, db
-from forum.locking import lock_scores
+from forum.database import begin_write
 from forum.timeutil import utcnow
 
 SWEEP_LOCK_KEY = 7_318_431  # pg_advisory_xact_lock key: one sweeper at a time
+# Session info key: receivers whom recognition recorded in this transaction makes trusted.
+PENDING_TRUST = "forum.trust.pending"
 
 
 def half_life() -> float:
     return float(current_app.config["SCORE_HALF_LIFE_DAYS"])
+
+
+def _insert_ignore(table):
+    dialect = db.session.get_bind().dialect.name
+    if dialect == "postgresql":
+        from sqlalchemy.dialects.postgresql import insert
+    else:
+        from sqlalchemy.dialects.sqlite import insert
+    return insert(table).on_conflict_do_nothing()
+
+
+def lock_score_rows(user_ids: list[int]) -> None:
+    """Each member's score row, created if missing and locked, in user-id order (step 4 of
+    forum/locking.py, for many members at once: ``locking.lock_scores`` takes one)."""
+    begin_write()
+    user_ids = sorted(set(user_ids))
+    table = MemberScore.__table__
+    for start in range(0, len(user_ids), 1000):
+        chunk = user_ids[start:start + 1000]
+        db.session.execute(_insert_ignore(table), [
+            {"user_id": user_id, "week": 0, "month": 0, "year": 0, "all_time": 0, "decayed": 0.0}
+            for user_id in chunk])
+        db.session.execute(select(table.c.user_id).where(table.c.user_id.in_(chunk))
+                           .order_by(table.c.user_id).with_for_update(key_share=True))
 
 
 def _live_events():
@@ -38,53 +72,138 @@ def _live_events():
         ContributionEvent.reversed_at.is_(None))
 
 
+@dataclass(frozen=True)
+class Act:
+    """An act worth points: ``kind`` to ``beneficiary_id`` through ``post_id`` (or a link)."""
+
+    kind: str
+    beneficiary_id: int
+    post_id: int | None = None
+    link_id: int | None = None
+
+
+def giver_trusted(actor_id: int) -> bool:
+    """The giver's stored trust, read under a share lock on their member row, so that a trust
+    being given waits for this act to commit (and is then re-counted by it), or this act for
+    the trust (and then counts at once). See forum/contribution/trust.py."""
+    row = db.session.execute(
+        select(User.role, User.trusted_at).where(User.id == actor_id).with_for_update(read=True)
+    ).one_or_none()
+    return row is not None and rules.is_trusted(row.role, row.trusted_at)
+
+
 def record(kind: str, beneficiary_id: int, actor_id: int | None, *, post_id: int | None = None,
-           link_id: int | None = None) -> ContributionEvent | None:
+           link_id: int | None = None, source_host: str | None = None) -> ContributionEvent | None:
     """Record that ``actor_id`` gave ``beneficiary_id`` points of ``kind``; None when it earns none.
 
     Self-given points are never recorded. Capped events are recorded with the points they
-    still earn (possibly 0) and a note, so every point on a profile traces to its event.
+    still earn (possibly 0) and a note, so every point on a profile traces to its event;
+    recognition from a giver not yet trusted is recorded as held (0 points, a note). An
+    external link has no member as actor: ``source_host`` (its site) stands for one.
     """
-    if actor_id is not None and actor_id == beneficiary_id:
+    rows = _priced(actor_id, [Act(kind, beneficiary_id, post_id, link_id)], source_host)
+    if not rows:
         return None
-    now = utcnow()
-    score = lock_scores(beneficiary_id)
-    actor_events = 0
-    if actor_id is not None:
-        actor_events = db.session.scalar(_live_events().where(
-            ContributionEvent.actor_id == actor_id,
-            ContributionEvent.beneficiary_id == beneficiary_id,
-            ContributionEvent.points > 0,
-            ContributionEvent.created_at > now - timedelta(days=rules.ACTOR_CAP_DAYS)))
-    helpful_today = 0
-    if kind == "helpful":
-        day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
-        helpful_today = db.session.scalar(
-            select(func.coalesce(func.sum(ContributionEvent.points), 0)).where(
-                ContributionEvent.reversed_at.is_(None),
-                ContributionEvent.beneficiary_id == beneficiary_id,
-                ContributionEvent.kind == "helpful",
-                ContributionEvent.created_at >= day_start))
-    awarded = rules.award(kind, rules.points_for(kind, current_app.config),
-                          actor_events_this_week=actor_events, helpful_points_today=helpful_today)
-    event = ContributionEvent(kind=kind, beneficiary_id=beneficiary_id, actor_id=actor_id,
-                              post_id=post_id, link_id=link_id, points=awarded.points,
-                              note=awarded.note, created_at=now, window_level=len(rules.WINDOWS))
+    event = ContributionEvent(**rows[0])
     db.session.add(event)
-    if awarded.points:
-        score.week += awarded.points
-        score.month += awarded.points
-        score.year += awarded.points
-        score.all_time += awarded.points
-        score.decayed += awarded.points * rules.decay_weight(now, half_life())
     db.session.flush()
     return event
 
 
-def reverse_where(**filters) -> int:
+def record_acts(actor_id: int | None, acts: list[Act], *,
+                source_host: str | None = None) -> int:
+    """Record what one actor gave, in bulk (a fixed number of statements); returns how many."""
+    rows = _priced(actor_id, acts, source_host)
+    for start in range(0, len(rows), 5000):
+        db.session.execute(insert(ContributionEvent.__table__), rows[start:start + 5000])
+    return len(rows)
+
+
+def _priced(actor_id: int | None, acts: list[Act], source_host: str | None) -> list[dict]:
+    """The events for what one actor gave, each act after the last; their scores are added.
+
+    The trust gate, the caps and the cascade of trust all apply here and nowhere else: the
+    giver's trust is read once (:func:`giver_trusted`), the score rows are locked in user-id
+    order, the caps counted per beneficiary once and carried forward act by act through the
+    pure :func:`rules.award`. Receivers that this recognition makes trusted are noted in the
+    session for :func:`forum.contribution.trust.enqueue_pending` after the commit.
+    """
+    acts = [act for act in acts if act.beneficiary_id != actor_id]
+    if not acts:
+        return []
+    config = current_app.config
+    gate = bool(config["TRUST_GATE"])
+    needs_trust = actor_id is not None and gate and any(a.kind in rules.RECOGNITION for a in acts)
+    trusted = giver_trusted(actor_id) if needs_trust else True
+    now = utcnow()
+    week_ago = now - timedelta(days=rules.ACTOR_CAP_DAYS)
+    beneficiaries = sorted({act.beneficiary_id for act in acts})
+    lock_score_rows(beneficiaries)
+    events = ContributionEvent.__table__.c
+    live = (events.reversed_at.is_(None), events.beneficiary_id.in_(beneficiaries))
+    actor_counts: dict[int, int] = defaultdict(int)
+    if actor_id is not None:
+        actor_counts.update(db.session.execute(
+            select(events.beneficiary_id, func.count()).where(
+                *live, events.actor_id == actor_id, events.points > 0,
+                events.created_at > week_ago).group_by(events.beneficiary_id)).all())
+    helpful_today: dict[int, int] = defaultdict(int)
+    if any(act.kind == "helpful" for act in acts):
+        day_start = now.replace(hour=0, minute=0, second=0, microsecond=0)
+        helpful_today.update(db.session.execute(
+            select(events.beneficiary_id, func.coalesce(func.sum(events.points), 0)).where(
+                *live, events.kind == "helpful", events.created_at >= day_start)
+            .group_by(events.beneficiary_id)).all())
+    source_counts: dict[int | None, int] = defaultdict(int)
+    if source_host is not None:
+        source_counts.update(db.session.execute(
+            select(events.post_id, func.count()).where(
+                events.reversed_at.is_(None), events.source_host == source_host,
+                events.post_id.in_({act.post_id for act in acts}), events.points > 0,
+                events.created_at > now - timedelta(days=rules.SOURCE_CAP_DAYS))
+            .group_by(events.post_id)).all())
+    receivers_trusted = {}
+    if gate and trusted and actor_id is not None:
+        receivers_trusted = {user_id: rules.is_trusted(role, trusted_at) for user_id, role, trusted_at
+                             in db.session.execute(select(User.id, User.role, User.trusted_at)
+                                                   .where(User.id.in_(beneficiaries)))}
+    weight = rules.decay_weight(now, half_life())
+    changes: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
+    rows = []
+    for act in sorted(acts, key=lambda a: (a.beneficiary_id, a.post_id or 0)):
+        held = rules.is_held(act.kind, gate=gate, giver_trusted=trusted)
+        awarded = rules.award(act.kind, rules.points_for(act.kind, config),
+                              actor_events_this_week=actor_counts[act.beneficiary_id],
+                              helpful_points_today=helpful_today[act.beneficiary_id], held=held,
+                              source_events_this_week=source_counts[act.post_id])
+        rows.append({"kind": act.kind, "beneficiary_id": act.beneficiary_id, "actor_id": actor_id,
+                     "post_id": act.post_id, "link_id": act.link_id, "points": awarded.points,
+                     "note": awarded.note, "held": held, "source_host": source_host,
+                     "created_at": now, "reversed_at": None, "reversal_note": None,
+                     "window_level": len(rules.WINDOWS)})
+        if awarded.points:
+            actor_counts[act.beneficiary_id] += 1
+            source_counts[act.post_id] += 1
+            if act.kind == "helpful":
+                helpful_today[act.beneficiary_id] += awarded.points
+            change = changes[act.beneficiary_id]
+            for window in ("week", "month", "year", "all_time"):
+                change[window] += awarded.points
+            change["decayed"] += awarded.points * weight
+        if rules.confers_trust(act.kind, gate=gate, giver_trusted=trusted,
+                               receiver_trusted=receivers_trusted.get(act.beneficiary_id, True)):
+            receivers_trusted[act.beneficiary_id] = True  # once per receiver
+            db.session.info.setdefault(PENDING_TRUST, []).append(
+                (act.beneficiary_id, actor_id, act.kind))
+    _apply(changes)
+    return rows
+
+
+def reverse_where(note: str | None = None, **filters) -> int:
     """Reverse every live event matching ``filters`` (column=value); returns how many.
 
     E.g. ``reverse_where(kind="helpful", post_id=p, actor_id=a)`` when a mark is taken back.
+    ``note`` says why, where the profile should say more than "reversed".
     """
     conditions = [getattr(ContributionEvent, name) == value for name, value in filters.items()]
     events = db.session.scalars(
@@ -103,6 +222,7 @@ def reverse_where(**filters) -> int:
         change["all_time"] -= event.points
         change["decayed"] -= event.points * rules.decay_weight(event.created_at, half_life())
         event.reversed_at = now
+        event.reversal_note = note
         event.window_level = 0
     db.session.flush()
     _apply(changes)
@@ -111,16 +231,38 @@ def reverse_where(**filters) -> int:
 
 def reverse_actor(actor_id: int) -> int:
     """Reverse every point a member gave (a suspension for abuse)."""
-    return reverse_where(actor_id=actor_id)
+    return reverse_where("the giver was suspended for abuse", actor_id=actor_id)
+
+
+def release_held(actor_id: int) -> int:
+    """Reverse the member's held events (worth 0 points, so no score moves), noting that they
+    are released: the acts that still stand are then recorded again as new events."""
+    events = ContributionEvent.__table__
+    result = db.session.execute(
+        update(events).where(events.c.actor_id == actor_id, events.c.held.is_(True),
+                             events.c.reversed_at.is_(None))
+        .values(reversed_at=utcnow(), reversal_note=rules.RELEASED_NOTE, window_level=0))
+    return result.rowcount
+
+
+SCORE_COLUMNS = ("week", "month", "year", "all_time", "decayed")
 
 
 def _apply(changes: dict[int, dict[str, float]]) -> None:
-    """Add each member's score changes, in user-id order (the lock order)."""
+    """Add each member's score changes, in user-id order (the lock order): one executemany."""
     table = MemberScore.__table__
-    for user_id in sorted(changes):
-        deltas = {name: table.c[name] + amount for name, amount in changes[user_id].items() if amount}
-        if deltas:
-            db.session.execute(update(table).where(table.c.user_id == user_id).values(**deltas))
+    def amount(name: str, value: float):
+        return float(value) if name == "decayed" else int(round(value))
+
+    params = [{"b_user": user_id, **{f"b_{name}": amount(name, changes[user_id].get(name, 0))
+                                     for name in SCORE_COLUMNS}}
+              for user_id in sorted(changes) if any(changes[user_id].values())]
+    if params:
+        db.session.execute(
+            update(table).where(table.c.user_id == bindparam("b_user"))
+            .values({name: table.c[name] + bindparam(f"b_{name}", type_=table.c[name].type)
+                     for name in SCORE_COLUMNS}),
+            params)
 
 
 def sweep(now: datetime | None = None) -> int:
@@ -198,6 +340,5 @@ def recompute_scores(now: datetime | None = None) -> None:
             total[window] += points
         total["all_time"] += points
         total["decayed"] += points * rules.decay_weight(created_at, half_life())
-    for user_id in sorted(totals):
-        lock_scores(user_id)
+    lock_score_rows(sorted(totals))
     _apply(totals)

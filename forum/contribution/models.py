@@ -41,6 +41,8 @@ class ContributionEvent(db.Model):
         Index("ix_contribution_events_window", "window_level", "created_at"),
         Index("ix_contribution_events_beneficiary", "beneficiary_id", "created_at"),
         Index("ix_contribution_events_actor", "actor_id", "beneficiary_id", "created_at"),
+        Index("ix_contribution_events_source", "source_host", "post_id", "created_at"),
+        Index("ix_contribution_events_held", "actor_id", "held"),
         # Covering indexes for relationships (forum/reading/relationships.py): what a member
         # gave, and received, summed per other member without reading the table.
         Index("ix_contribution_events_given", "actor_id", "beneficiary_id", "reversed_at",
@@ -58,8 +60,15 @@ class ContributionEvent(db.Model):
     points: Mapped[int]
     # Why an event counts for less than its kind's points ("capped: ..."), else None.
     note: Mapped[str | None] = mapped_column(String(200))
+    # Recognition from a giver not yet trusted: recorded with 0 points, counted again (as a
+    # new event) once the giver is trusted; this one is then reversed as "released".
+    held: Mapped[bool] = mapped_column(default=False)
+    # The actor of an external Pingback or Webmention: the source site's host.
+    source_host: Mapped[str | None] = mapped_column(String(253))
     created_at: Mapped[datetime] = mapped_column(default=utcnow)
     reversed_at: Mapped[datetime | None]
+    # Why it was reversed, where the reversal says more than "undone".
+    reversal_note: Mapped[str | None] = mapped_column(String(200))
     window_level: Mapped[int] = mapped_column(default=3)
 
     beneficiary: Mapped[User] = relationship(foreign_keys=[beneficiary_id])

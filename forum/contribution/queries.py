@@ -11,6 +11,7 @@ from sqlalchemy.orm import aliased
 
 from forum.accounts.models import User
 from forum.contribution import ledger, rules
+from forum.contribution.trust import trust_columns, trust_state
 from forum.contribution.models import ContributionEvent, HelpfulMark, MemberScore, Share
 from forum.extensions import cache, db
 from forum.threads.models import Post, Thread
@@ -201,10 +202,26 @@ class EventRow:
     actor: str | None
     post_id: int | None
     thread_title: str | None
+    held: bool = False  # recognition from a giver not yet trusted: worth nothing for now
+    reversal_note: str | None = None  # why it was reversed, when it says more than "undone"
+    source_host: str | None = None  # the site an external link came from
+    beneficiary: str | None = None  # on lists of what a member gave
 
     @property
     def counts(self) -> bool:
-        return self.reversed_at is None
+        return self.reversed_at is None and not self.held
+
+    @property
+    def released(self) -> bool:
+        """A held event whose giver became trusted: it counts again as a newer event."""
+        return self.held and self.reversed_at is not None and self.reversal_note == rules.RELEASED_NOTE
+
+    @property
+    def state(self) -> str:
+        """counted, held, released or reversed: what the profile and the API call it."""
+        if self.reversed_at is None:
+            return "held" if self.held else "counted"
+        return "released" if self.released else "reversed"
 
 
 @dataclass
@@ -218,6 +235,7 @@ class Contribution:
     marks_received: int
     recent_marks_given: list = field(default_factory=list)  # (post_id, thread title, author, when)
     events: list[EventRow] = field(default_factory=list)
+    held_given: list[EventRow] = field(default_factory=list)  # their recognition still held
     events_page: int = 1
     events_pages: int = 1
     events_total: int = 0
@@ -267,21 +285,23 @@ def _ranks(score: MemberScore | None) -> dict:
 
 def profile_contribution(user: User, page: int = 1, now=None,
                          per_page: int = EVENTS_PER_PAGE) -> dict:
-    """Everything a profile shows about a member's score, in nine queries: scores and ranks
+    """Everything a profile shows about a member's score, in at most ten queries: scores and ranks
     per window, current standing, points by kind, what they gave, helpful marks both ways,
-    and one page of their ledger (reversed and capped entries included, with the reason),
-    so a member can see exactly why they rank where they do."""
+    one page of their ledger (held, capped, released and reversed entries included, with the
+    reason), the recognition they gave that is still held, and their trust, so a member can
+    see exactly why they rank where they do and why a mark did not count yet."""
     ledger.sweep_if_due()
     score = db.session.get(MemberScore, user.id)
     live = ContributionEvent.reversed_at.is_(None)
+    counted = ContributionEvent.held.is_(False)
     received = db.session.execute(
         select(ContributionEvent.kind, func.count(), func.sum(ContributionEvent.points))
-        .where(ContributionEvent.beneficiary_id == user.id, live)
+        .where(ContributionEvent.beneficiary_id == user.id, live, counted)
         .group_by(ContributionEvent.kind)
     ).all()
     given = db.session.execute(
         select(ContributionEvent.kind, func.count(), func.sum(ContributionEvent.points))
-        .where(ContributionEvent.actor_id == user.id, live)
+        .where(ContributionEvent.actor_id == user.id, live, counted)
         .group_by(ContributionEvent.kind)
     ).all()
     author = aliased(User)
@@ -298,13 +318,16 @@ def profile_contribution(user: User, page: int = 1, now=None,
         .where(HelpfulMark.user_id == user.id, Post.deleted_at.is_(None))
         .order_by(HelpfulMark.created_at.desc(), HelpfulMark.id.desc()).limit(RECENT_MARKS)
     ).all()
-    events_total = db.session.scalar(
+    events_total, *found = db.session.execute(select(
         select(func.count()).select_from(ContributionEvent)
-        .where(ContributionEvent.beneficiary_id == user.id))
+        .where(ContributionEvent.beneficiary_id == user.id).scalar_subquery(),
+        *trust_columns(user))).one()
+    trust = trust_state(user, tuple(found))
     actor = aliased(User)
     events = [
         EventRow(e.id, e.kind, KIND_LABELS.get(e.kind, e.kind), e.points, e.note, e.created_at,
-                 e.reversed_at, actor_name, e.post_id, title)
+                 e.reversed_at, actor_name, e.post_id, title, e.held, e.reversal_note,
+                 e.source_host)
         for e, actor_name, title in db.session.execute(
             select(ContributionEvent, actor.username, Thread.title)
             .outerjoin(actor, actor.id == ContributionEvent.actor_id)
@@ -314,6 +337,21 @@ def profile_contribution(user: User, page: int = 1, now=None,
             .order_by(ContributionEvent.created_at.desc(), ContributionEvent.id.desc())
             .offset((page - 1) * per_page).limit(per_page)
         )
+    ]
+    receiver = aliased(User)
+    held_given = [] if not trust.held_given else [
+        EventRow(e.id, e.kind, KIND_LABELS.get(e.kind, e.kind), e.points, e.note, e.created_at,
+                 e.reversed_at, user.username, e.post_id, title, e.held, e.reversal_note,
+                 beneficiary=receiver_name)
+        for e, receiver_name, title in db.session.execute(
+            select(ContributionEvent, receiver.username, Thread.title)
+            .join(receiver, receiver.id == ContributionEvent.beneficiary_id)
+            .outerjoin(Post, Post.id == ContributionEvent.post_id)
+            .outerjoin(Thread, Thread.id == Post.thread_id)
+            .where(ContributionEvent.actor_id == user.id, ContributionEvent.held.is_(True),
+                   live)
+            .order_by(ContributionEvent.created_at.desc(), ContributionEvent.id.desc())
+            .limit(RECENT_MARKS))
     ]
     scores = {
         "week": score.week if score else 0,
@@ -331,8 +369,9 @@ def profile_contribution(user: User, page: int = 1, now=None,
         marks_received=marks_received,
         recent_marks_given=recent_marks,
         events=events,
+        held_given=held_given,
         events_page=page,
         events_pages=max(1, ceil(events_total / per_page)),
         events_total=events_total,
     )
-    return {"contribution": contribution}
+    return {"contribution": contribution, "trust": trust}

@@ -8,12 +8,12 @@ earns them again from the marks and shares that still stand.
 """
 from sqlalchemy import select
 
-from forum.contribution import ledger
+from forum.contribution import ledger, rules
 from forum.contribution.models import ContributionEvent, HelpfulMark, Share
 from forum.extensions import db
 from forum.threads.models import Post
 
-RECOGNITION = ("helpful", "accepted", "shared")
+RECOGNITION = rules.RECOGNITION
 
 
 def reverse_post(post_id: int) -> None:

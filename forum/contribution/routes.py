@@ -6,7 +6,7 @@ counts and state, and the author's score, for the page to show without a reload.
 """
 from functools import wraps
 
-from flask import Blueprint, abort, jsonify, render_template, request, url_for
+from flask import Blueprint, abort, flash, jsonify, render_template, request, url_for
 from flask_login import current_user
 
 from forum.accounts.queries import follow_counts
@@ -59,10 +59,21 @@ def member_action(view):
     return wrapper
 
 
+# What a member's act did, said beside the post: (when it stands, when it was taken back).
+SAID = {
+    "contribution.helpful": ("Marked helpful: its author gets the points.",
+                             "Your helpful mark is taken back."),
+    "contribution.accept": ("Accepted as the answer.", "No longer the accepted answer."),
+    "contribution.share": ("Shared on your profile and feed.", "Shared on your profile and feed."),
+}
+
+
 def post_answer(outcome: services.Outcome):
     """JSON with the post's counts, state and its author's score; else 303 to the post."""
     post = get_post(outcome.post_id, current_user) or abort(404, "There is no such post.")
     if not asks_for_json():
+        # Said beside the post, where the page opens (the script updates the page in place).
+        flash(SAID[request.endpoint][0 if outcome.state else 1], f"post-{post.id}")
         return see_other(post_url(post))
     ids = [post.id] + ([outcome.moved_from] if outcome.moved_from else [])
     stats = queries.post_stats([post.id], current_user.id)[post.id]

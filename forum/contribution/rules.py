@@ -24,6 +24,14 @@ LABELS = {
 # At most this many counted events from one actor to one beneficiary per ACTOR_CAP_DAYS.
 ACTOR_CAP = 5
 ACTOR_CAP_DAYS = 7
+# At most this many events from one source site (host) to one post per SOURCE_CAP_DAYS.
+SOURCE_CAP = 5
+SOURCE_CAP_DAYS = 7
+# Recognition: the acts that count only from a trusted giver, and that make their receiver
+# trusted when they do count (the trust gate, FORUM_TRUST_GATE).
+RECOGNITION = ("helpful", "accepted", "shared")
+HELD_NOTE = "held: the giver is not yet trusted"
+RELEASED_NOTE = "released: the giver became trusted, so it counts again as a new event"
 # At most this many points a (UTC) day from helpful marks, per beneficiary.
 HELPFUL_DAILY_CAP = 200
 # The sliding windows, nested: an event leaves the week first, then the month, then the year.
@@ -46,14 +54,40 @@ def points_for(kind: str, config) -> int:
     return int(config[SETTING_FOR_KIND[kind]])
 
 
+def is_trusted(role: str, trusted_at) -> bool:
+    """Moderators and admins are trusted; a member is once trusted (the stored moment)."""
+    return role in ("moderator", "admin") or trusted_at is not None
+
+
+def is_held(kind: str, *, gate: bool, giver_trusted: bool) -> bool:
+    """Whether an act is recorded as held: recognition from a giver not yet trusted, while the
+    gate is on. Links (internal or from other sites) are never held."""
+    return gate and kind in RECOGNITION and not giver_trusted
+
+
+def confers_trust(kind: str, *, gate: bool, giver_trusted: bool, receiver_trusted: bool) -> bool:
+    """Whether recognition makes its receiver trusted: it counts (a trusted giver's helpful
+    mark, acceptance or share) and the receiver is not trusted yet."""
+    return (gate and kind in RECOGNITION and giver_trusted and not receiver_trusted)
+
+
 def award(kind: str, base_points: int, *, actor_events_this_week: int,
-          helpful_points_today: int) -> Award:
-    """What an event is worth once the anti-gaming caps apply.
+          helpful_points_today: int, held: bool = False,
+          source_events_this_week: int = 0) -> Award:
+    """What an event is worth once the trust gate and the anti-gaming caps apply.
 
     ``actor_events_this_week``: counted events from the same actor to the same beneficiary in
     the last 7 days (0 for events with no actor, such as an external pingback).
     ``helpful_points_today``: points the beneficiary already got from helpful marks today.
+    ``held``: the giver is not yet trusted (:func:`is_held`): worth nothing for now.
+    ``source_events_this_week``: for a link from another site, the events from the same
+    site (host) to the same post in the last 7 days, counted or capped.
     """
+    if held:
+        return Award(0, HELD_NOTE)
+    if kind == "pingback" and source_events_this_week >= SOURCE_CAP:
+        return Award(0, f"capped: at most {SOURCE_CAP} events from one site to one post "
+                        f"per {SOURCE_CAP_DAYS} days")
     if actor_events_this_week >= ACTOR_CAP:
         return Award(0, f"capped: at most {ACTOR_CAP} counted events from one member to another "
                         f"per {ACTOR_CAP_DAYS} days")

@@ -14,11 +14,12 @@ from sqlalchemy.exc import IntegrityError
 
 from forum import locking, pagecache, permissions
 from forum.accounts.models import Follow, User
-from forum.contribution import ledger
+from forum.contribution import ledger, trust
 from forum.contribution.models import ContributionEvent, HelpfulMark, Share
 from forum.database import retrying
 from forum.errors import Refused
 from forum.extensions import db
+from forum.signals import recognized
 from forum.threads.models import Post, Thread
 
 
@@ -90,15 +91,19 @@ def toggle_helpful(post_id: int, member: User) -> Outcome:
         HelpfulMark.post_id == post.id, HelpfulMark.user_id == member.id))
     if mark is not None:
         db.session.delete(mark)
-        ledger.reverse_where(kind="helpful", post_id=post.id, actor_id=member.id)
+        ledger.reverse_where("the mark was taken back", kind="helpful", post_id=post.id,
+                             actor_id=member.id)
         db.session.commit()
         return Outcome(post_id, False, post.thread_id)
     thread_id = post.thread_id
     db.session.add(HelpfulMark(post_id=post.id, user_id=member.id))
     if not _flush_unique():
         return Outcome(post_id, True, thread_id)
-    ledger.record("helpful", post.author_id, member.id, post_id=post.id)
+    author_id = post.author_id
+    ledger.record("helpful", author_id, member.id, post_id=post.id)
     db.session.commit()
+    trust.enqueue_pending()
+    recognized.send("helpful", post_id=post_id, beneficiary_id=author_id, actor_id=member.id)
     return Outcome(post_id, True, thread_id)
 
 
@@ -116,14 +121,19 @@ def toggle_accept(post_id: int, member: User) -> Outcome:
                   "Only the thread's author or a moderator can accept a reply.")
     previous = thread.accepted_post_id
     if previous is not None:
-        ledger.reverse_where(kind="accepted", post_id=previous)
+        ledger.reverse_where("the acceptance was taken back" if previous == post.id else
+                             "another reply was accepted instead", kind="accepted",
+                             post_id=previous)
     if previous == post.id:
         thread.accepted_post_id = None
         db.session.commit()
         return Outcome(post_id, False, thread_id)
     thread.accepted_post_id = post.id
-    ledger.record("accepted", post.author_id, member.id, post_id=post.id)
+    author_id = post.author_id
+    ledger.record("accepted", author_id, member.id, post_id=post.id)
     db.session.commit()
+    trust.enqueue_pending()
+    recognized.send("accepted", post_id=post_id, beneficiary_id=author_id, actor_id=member.id)
     return Outcome(post_id, True, thread_id, moved_from=previous)
 
 
@@ -142,8 +152,11 @@ def share(post_id: int, member: User) -> Outcome:
     db.session.add(Share(post_id=post.id, user_id=member.id))
     if not _flush_unique():
         return Outcome(post_id, True, thread_id)
-    ledger.record("shared", post.author_id, member.id, post_id=post.id)
+    author_id = post.author_id
+    ledger.record("shared", author_id, member.id, post_id=post.id)
     db.session.commit()
+    trust.enqueue_pending()
+    recognized.send("shared", post_id=post_id, beneficiary_id=author_id, actor_id=member.id)
     return Outcome(post_id, True, thread_id)
 
 
@@ -157,36 +170,49 @@ def toggle_follow(followed: User, member: User) -> Outcome:
         db.session.delete(follow)
         db.session.commit()
         return Outcome(None, False)
-    db.session.add(Follow(follower_id=member.id, followed_id=followed.id))
+    followed_id, member_id = followed.id, member.id
+    db.session.add(Follow(follower_id=member_id, followed_id=followed_id))
     if _flush_unique():
         db.session.commit()
+        recognized.send("follow", post_id=None, beneficiary_id=followed_id, actor_id=member_id)
     return Outcome(None, True)
 
 
 def restore_given(member: User) -> int:
     """Record again the points ``member`` gave whose acts still stand; returns how many.
 
-    For lifting a suspension for abuse, which reversed everything the member gave: marks and
-    shares that still exist on visible posts count again, and so does an acceptance whose
-    reply is still its thread's accepted one. The caps apply as of now. No commit.
+    One mechanism for two moments: lifting a suspension for abuse (which reversed everything
+    the member gave) and the member becoming trusted (their held events were just released,
+    see forum/contribution/trust.py). Marks and shares that still exist on visible posts
+    count again, and so does an acceptance whose reply is still its thread's accepted one;
+    acts that still have a live event are left alone, so running it twice changes nothing.
+    The acts' rows are locked first (threads, then marks and shares), so an unmark or an
+    un-accept racing this either lands before it or finds the new event to reverse. The caps
+    apply as of now. No commit.
     """
+    visible = permissions.visible_posts(permissions.VISITOR, Post.id, Post.author_id)
     acts = []
-    for model, kind in ((HelpfulMark, "helpful"), (Share, "shared")):
-        rows = db.session.execute(
-            permissions.visible_posts(permissions.VISITOR, Post.id, Post.author_id)
-            .join(model, model.post_id == Post.id).where(model.user_id == member.id))
-        acts += [(kind, post_id, author_id) for post_id, author_id in rows]
     accepted_by_member = select(ContributionEvent.post_id).where(
         ContributionEvent.kind == "accepted", ContributionEvent.actor_id == member.id)
-    still_counted = select(ContributionEvent.id).where(
-        ContributionEvent.kind == "accepted", ContributionEvent.post_id == Post.id,
-        ContributionEvent.reversed_at.is_(None))
     rows = db.session.execute(
-        permissions.visible_posts(permissions.VISITOR, Post.id, Post.author_id)
-        .where(Thread.accepted_post_id == Post.id, Post.id.in_(accepted_by_member),
-               ~still_counted.exists()))
+        visible.where(Thread.accepted_post_id == Post.id, Post.id.in_(accepted_by_member))
+        .with_for_update(read=True, of=Thread))
     acts += [("accepted", post_id, author_id) for post_id, author_id in rows]
-    acts.sort(key=lambda act: act[2])  # score rows in user-id order (the lock order)
-    recorded = [ledger.record(kind, author_id, member.id, post_id=post_id)
-                for kind, post_id, author_id in acts]
-    return sum(1 for event in recorded if event is not None)
+    for model, kind in ((HelpfulMark, "helpful"), (Share, "shared")):
+        rows = db.session.execute(
+            visible.join(model, model.post_id == Post.id).where(model.user_id == member.id)
+            .with_for_update(read=True, of=model))
+        acts += [(kind, post_id, author_id) for post_id, author_id in rows]
+    ledger.release_held(member.id)
+    live = ContributionEvent.reversed_at.is_(None)
+    standing = {(kind, post_id) for kind, post_id in db.session.execute(
+        select(ContributionEvent.kind, ContributionEvent.post_id)
+        .where(ContributionEvent.actor_id == member.id, live))}
+    # An acceptance counts once per reply, whoever recorded it.
+    standing |= {("accepted", post_id) for post_id in db.session.scalars(
+        select(ContributionEvent.post_id).where(
+            ContributionEvent.kind == "accepted", live,
+            ContributionEvent.post_id.in_([p for k, p, _a in acts if k == "accepted"])))}
+    return ledger.record_acts(member.id, [
+        ledger.Act(kind, author_id, post_id) for kind, post_id, author_id in acts
+        if (kind, post_id) not in standing])

@@ -24,6 +24,7 @@ from forum.links import discovery
 from forum.links.limits import allow_ping
 from forum.links.models import Link
 from forum.moderation.audit import log_action
+from forum.signals import recognized
 from forum.threads.models import Post, Thread
 from forum.threads.services import CLOSED_MESSAGE, site_host
 from forum.timeutil import utcnow
@@ -119,7 +120,7 @@ def remove_link(link: Link, note: str) -> None:
     """Take a link off its thread and reverse the points it earned."""
     points_kind = "linked" if link.kind == "internal" else "pingback"
     if link.status == "approved":
-        ledger.reverse_where(kind=points_kind, link_id=link.id)
+        ledger.reverse_where(note, kind=points_kind, link_id=link.id)
     link.status = "removed"
     link.note = note
     link.updated_at = utcnow()
@@ -338,10 +339,20 @@ def refuse_verification(link: Link, note: str, gone: bool) -> None:
 
 
 def award_pingback(link: Link) -> None:
+    """Points for an approved link from another site, with the site's host as the actor: at
+    most 5 events from one site to one post count per 7 days (rules.SOURCE_CAP)."""
     target_post = db.session.get(Post, link.target_post_id)
     if target_post is not None:
         ledger.record("pingback", target_post.author_id, None, post_id=target_post.id,
-                      link_id=link.id)
+                      link_id=link.id, source_host=source_host(link.source_url) or None)
+
+
+def announce_pingback(link: Link) -> None:
+    """After the commit that approved an external link: its target's author may hear of it."""
+    target_post = db.session.get(Post, link.target_post_id) if link.target_post_id else None
+    if target_post is not None:
+        recognized.send("pingback", post_id=target_post.id, beneficiary_id=target_post.author_id,
+                        actor_id=None, link_id=link.id)
 
 
 # --- moderation ----------------------------------------------------------------------------
@@ -372,6 +383,7 @@ def approve_link(link: Link, moderator) -> Link:
     award_pingback(link)
     log_action(moderator, "approve", "link", link.id, link.source_url)
     db.session.commit()
+    announce_pingback(link)
     return link
 
 
@@ -383,7 +395,7 @@ def reject_link(link: Link, moderator) -> Link:
     if link.kind == "internal" or link.status not in ("pending", "approved"):
         raise Refused("This link is not waiting for a decision.", 409)
     if link.status == "approved":
-        ledger.reverse_where(kind="pingback", link_id=link.id)
+        ledger.reverse_where("a moderator rejected the link", kind="pingback", link_id=link.id)
     link.status, link.updated_at = "rejected", utcnow()
     log_action(moderator, "reject", "link", link.id, link.source_url)
     db.session.commit()

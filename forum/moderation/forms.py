@@ -1,6 +1,6 @@
 from flask_wtf import FlaskForm
 from wtforms import BooleanField, StringField, TextAreaField
-from wtforms.validators import DataRequired, Length, Optional
+from wtforms.validators import AnyOf, DataRequired, Length, Optional
 
 REASON_LENGTH = Length(max=500, message="A reason holds at most 500 characters.")
 
@@ -21,3 +21,11 @@ class SuspendForm(FlaskForm):
     reason = TextAreaField("Reason", validators=[DataRequired("Say why you are suspending "
                                                               "this member."), REASON_LENGTH])
     abuse = BooleanField("For abuse: also reverse every point this member gave others")
+
+
+class TrustForm(FlaskForm):
+    """``POST /u/<name>/trust``: without ``state`` it toggles; the profile's button sends the
+    state it means, so two moderators pressing "Trust" at once leave the member trusted."""
+
+    state = StringField(default="", validators=[
+        AnyOf(("", "on", "off"), message="state is on, off, or left out to toggle.")])

@@ -1,7 +1,10 @@
 """Limits on how fast and how much: Flask-Limiter for rates, and the new-member link rule.
 
-Rates (429 with a page saying which limit): login attempts and registrations per IP address,
-new threads and replies per member. Each is a ``LIMIT_*`` setting; ``FORUM_RATELIMIT_ENABLED=false``
+Rates (429 with a page saying which limit): login attempts per IP address and failed logins
+per account (keyed on the account the typed name or email names, else on the typed text, so
+a guesser spreading over addresses still stops and an unknown name answers the same),
+registrations per IP address, new threads and replies per member, edits per member (an edit
+that adds links sends outbound requests) and previews per member. Each is a ``LIMIT_*`` setting; ``FORUM_RATELIMIT_ENABLED=false``
 turns every limit here off, the link rule included. Storage is in memory, or Redis when
 ``FORUM_REDIS_URL`` is set (see settings.finalize), so many processes share one count.
 
@@ -11,10 +14,10 @@ live here in one place and the routes carry no limiter decorators.
 import re
 from datetime import timedelta
 
-from flask import Flask, current_app
+from flask import Flask, current_app, request
 from flask_limiter.util import get_remote_address
 from flask_login import current_user
-from sqlalchemy import exists, select
+from sqlalchemy import exists, or_, select
 
 from forum.errors import Refused
 from forum.extensions import db, limiter
@@ -54,6 +57,49 @@ def post_limit() -> str:
     return current_app.config["LIMIT_POST"]
 
 
+def login_account_limit() -> str:
+    return current_app.config["LIMIT_LOGIN_ACCOUNT"]
+
+
+def edit_limit() -> str:
+    return current_app.config["LIMIT_EDIT"]
+
+
+def preview_limit() -> str:
+    return current_app.config["LIMIT_PREVIEW"]
+
+
+def login_account() -> str:
+    """The account a login names: its id when the typed username or email is one, else the
+    typed text itself (normalized as ``authenticate`` reads it)."""
+    from forum.accounts.models import User
+
+    typed = request.form.get("username", "").strip().lower()[:254]
+    user_id = db.session.scalar(select(User.id).where(
+        or_(User.username_key == typed, User.email == typed)).limit(1)) if typed else None
+    return f"login-account:{user_id if user_id is not None else typed}"
+
+
+def failed(response) -> bool:
+    """A login that did not sign anyone in (the form again, 400)."""
+    return response.status_code >= 400
+
+
+def login_account_message() -> str:
+    return (f"Too many failed logins for this account: the limit is {login_account_limit()}. "
+            "Please wait, or reset the password.")
+
+
+def edit_message() -> str:
+    return (f"You are editing too fast: the limit is {edit_limit()} for each member. "
+            "Please wait a little and save again.")
+
+
+def preview_message() -> str:
+    return (f"Too many previews: the limit is {preview_limit()} for each member. "
+            "Please wait a little.")
+
+
 def login_message() -> str:
     return (f"Too many login attempts from your address: the limit is {login_limit()}. "
             "Please wait a little and try again.")
@@ -77,20 +123,31 @@ POSTING = limiter.shared_limit(post_limit, scope="posting", key_func=member_or_a
                                methods=["POST"], error_message=post_message,
                                deduct_when=succeeded)
 
+LOGIN_ACCOUNT = limiter.limit(login_account_limit, key_func=login_account, methods=["POST"],
+                              error_message=login_account_message, deduct_when=failed)
+EDITING = limiter.limit(edit_limit, key_func=member_or_address, methods=["POST"],
+                        error_message=edit_message, deduct_when=succeeded)
+PREVIEWS = limiter.limit(preview_limit, key_func=member_or_address, methods=["POST"],
+                         error_message=preview_message)
+
 LIMITED_VIEWS = {
-    "accounts.login": LOGIN,
-    "accounts.register": REGISTER,
-    "threads.new_thread": POSTING,
-    "threads.reply": POSTING,
+    "accounts.login": (LOGIN, LOGIN_ACCOUNT),
+    "accounts.register": (REGISTER,),
+    "threads.new_thread": (POSTING,),
+    "threads.reply": (POSTING,),
+    "threads.edit_post": (EDITING,),
+    "threads.preview": (PREVIEWS,),
 }
 
 
 def init_app(app: Flask) -> None:
     """Put each limit on its view (call after the blueprints are registered)."""
-    for endpoint, limit in LIMITED_VIEWS.items():
+    for endpoint, limits in LIMITED_VIEWS.items():
         view = app.view_functions.get(endpoint)
         if view is not None:
-            app.view_functions[endpoint] = limit(view)
+            for limit in limits:
+                view = limit(view)
+            app.view_functions[endpoint] = view
 
 
 def count_links(html: str) -> int:

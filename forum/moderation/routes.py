@@ -4,11 +4,12 @@ from flask_login import current_user, login_required
 
 from forum import permissions
 from forum.accounts.services import find_user
+from forum.contribution import trust as trust_service
 from forum.errors import Refused
 from forum.extensions import db
 from forum.forms import ConfirmForm
 from forum.moderation import queries, services
-from forum.moderation.forms import FlagForm, ReasonForm, SuspendForm
+from forum.moderation.forms import FlagForm, ReasonForm, SuspendForm, TrustForm
 from forum.threads import queries as thread_queries
 from forum.threads.routes import post_url, render_thread, thread_url
 from forum.web import first_error, page_number, safe_next, see_other
@@ -192,6 +193,28 @@ def unsuspend(username):
             member = find_user(username) or abort(404, "There is no such member.")
     return render_template("moderation/suspend.html", member=member, form=SuspendForm(),
                            error=error), status
+
+
+@bp.post("/u/<username>/trust")
+@login_required
+def trust(username):
+    """A moderator trusts a member (their held recognition is re-counted), or stops."""
+    require_moderator("trust members")
+    member = find_user(username) or abort(404, "There is no such member.")
+    form = TrustForm()
+    if error := submitted(form):
+        abort(400, error)
+    state = {"on": True, "off": False}.get(form.state.data or "")
+    name = member.username
+    try:
+        trusted = trust_service.set_trust(member, current_user, state)
+    except Refused as refused:
+        db.session.rollback()
+        abort(refused.status, refused.message)
+    flash(f"{name} is trusted: their marks, accepts and shares count, and what they gave "
+          "before is being counted now." if trusted else
+          f"{name} is no longer trusted: what they give from now on is held.")
+    return back_to(url_for("accounts.profile", username=name))
 
 
 # The queue and the log.

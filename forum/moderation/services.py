@@ -10,6 +10,7 @@ from sqlalchemy import select, update
 
 from forum import locking, pagecache
 from forum.accounts.models import User
+from forum.contribution import trust
 from forum.database import retrying
 from forum.permissions import (VISITOR, can_close, can_flag, can_hide, can_moderate, can_pin,
                                can_reopen, can_see_placeholder, can_suspend, is_author,
@@ -19,7 +20,7 @@ from forum.extensions import db
 from forum.locking import lock_thread
 from forum.moderation.audit import log_action
 from forum.moderation.models import Flag
-from forum.signals import post_changed, post_committed
+from forum.signals import post_changed, post_committed, thread_closed
 from forum.threads.models import Category, Post, Thread, auto_close_reason, new_revision
 from forum.timeutil import utcnow
 
@@ -62,6 +63,7 @@ def close_thread(thread_id: int, actor: User, reason: str) -> Thread:
     thread.closed_by_role = "moderator" if can_moderate(actor) else "author"
     log_action(actor, "close", "thread", thread.id, reason)
     db.session.commit()
+    thread_closed.send(thread_id, actor_id=actor.id)
     return thread
 
 
@@ -198,6 +200,7 @@ def restore_post(post_id: int, moderator: User, reason: str = "") -> Post:
     log_action(moderator, "restore", "post", post.id, reason)
     post_changed.send(post, action="restored")
     db.session.commit()
+    trust.enqueue_pending()
     post_committed.send(post, action="restored")
     return post
 
@@ -286,4 +289,5 @@ def unsuspend_member(member: User, moderator: User, reason: str = "") -> User:
     member.suspended_for_abuse = False
     log_action(moderator, "unsuspend", "user", member.id, reason)
     db.session.commit()
+    trust.enqueue_pending()
     return member

@@ -8,6 +8,7 @@ from sqlalchemy.orm import aliased, contains_eager
 
 from forum.accounts.models import Follow
 from forum.extensions import db
+from forum.permissions import visible_posts
 from forum.reading.models import ReadState
 from forum.threads.models import Post, Thread
 from forum.web import Paginated
@@ -63,18 +64,18 @@ class PostPlace(NamedTuple):
     position: int  # enough for threads.queries.page_of
 
 
-def first_unread(thread_id: int, reader_id: int) -> PostPlace | None:
-    """The first visible post after the reader's position, else the thread's last visible post.
+def first_unread(thread_id: int, reader) -> PostPlace | None:
+    """The first post after the reader's position that they may read, else the thread's last
+    such post (:func:`permissions.visible_posts`). A thread never opened starts at its
+    opening post.
 
     One query: the next unread post (if any) and the last one; the earlier of the two wins.
-    A thread never opened starts at its opening post.
     """
     position = func.coalesce(select(ReadState.position).where(
-        ReadState.user_id == reader_id, ReadState.thread_id == thread_id).scalar_subquery(), 0)
-    visible = select(Post.id, Post.position).where(
-        Post.thread_id == thread_id, Post.deleted_at.is_(None), Post.hidden_at.is_(None))
-    after = visible.where(Post.position > position).order_by(Post.position).limit(1)
-    last = visible.order_by(Post.position.desc()).limit(1)
+        ReadState.user_id == reader.id, ReadState.thread_id == thread_id).scalar_subquery(), 0)
+    readable = visible_posts(reader, Post.id, Post.position).where(Post.thread_id == thread_id)
+    after = readable.where(Post.position > position).order_by(Post.position).limit(1)
+    last = readable.order_by(Post.position.desc()).limit(1)
     rows = db.session.execute(select(after.subquery()).union_all(select(last.subquery()))).all()
     return min((PostPlace(*row) for row in rows), key=lambda place: place.position, default=None)
 
@@ -90,29 +91,27 @@ class Timeline(Paginated):
     reading: dict[int, ReadMark]
 
 
-def followed_posts(member_id: int):
-    """Visible threads and replies by the members ``member_id`` follows, newest first."""
-    followed = select(Follow.followed_id).where(Follow.follower_id == member_id)
-    return (select(Post).join(Thread, Thread.id == Post.thread_id)
-            .where(Post.author_id.in_(followed), Post.deleted_at.is_(None),
-                   Post.hidden_at.is_(None), Thread.deleted_at.is_(None))
+def followed_posts(member):
+    """What ``member`` may read of the threads and replies by the members they follow."""
+    followed = select(Follow.followed_id).where(Follow.follower_id == member.id)
+    return (visible_posts(member).where(Post.author_id.in_(followed))
             .options(contains_eager(Post.thread)))
 
 
-def timeline(member_id: int, page: int, per_page: int = TIMELINE_PER_PAGE) -> Timeline:
+def timeline(member, page: int, per_page: int = TIMELINE_PER_PAGE) -> Timeline:
     """One page of the member's /following, with "N new" for each post's thread: two queries."""
-    statement = followed_posts(member_id)
+    statement = followed_posts(member)
     total = db.session.scalar(select(func.count()).select_from(
         statement.with_only_columns(Post.id).subquery()))
     rows = db.session.execute(with_read_state(
         statement.order_by(Post.id.desc()).offset((page - 1) * per_page).limit(per_page),
-        member_id)).unique().all()
+        member.id)).unique().all()
     reading = {row[0].thread_id: ReadMark(row[1], row[2] if row[1] is not None else 0)
                for row in rows}
     return Timeline([row[0] for row in rows], page, max(1, ceil(total / per_page)), reading)
 
 
-def feed_posts(member_id: int) -> list[Post]:
+def feed_posts(member) -> list[Post]:
     """The newest :data:`FEED_SIZE` posts of the member's timeline, for the private feed."""
     return db.session.scalars(
-        followed_posts(member_id).order_by(Post.id.desc()).limit(FEED_SIZE)).unique().all()
+        followed_posts(member).order_by(Post.id.desc()).limit(FEED_SIZE)).unique().all()

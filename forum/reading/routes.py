@@ -7,6 +7,7 @@ from flask_login import current_user, login_required
 from forum.accounts.settings_routes import render_settings
 from forum.feeds import build
 from forum.forms import ConfirmForm
+from forum.permissions import VISITOR
 from forum.reading import queries, services
 from forum.threads.queries import category_by_slug, get_thread, page_of
 from forum.threads.routes import thread_url
@@ -19,10 +20,11 @@ bp = Blueprint("reading", __name__)
 def unread(thread_id):
     """A member lands on the first reply they have not read (or the last post); a visitor on
     the thread itself."""
-    thread = get_thread(thread_id) or abort(404, "There is no such thread.")
-    if not current_user.is_authenticated:
+    viewer = current_user if current_user.is_authenticated else VISITOR
+    thread = get_thread(thread_id, viewer) or abort(404, "There is no such thread.")
+    if viewer is VISITOR:
         return redirect(thread_url(thread))
-    place = queries.first_unread(thread.id, current_user.id)
+    place = queries.first_unread(thread.id, current_user)
     if place is None:
         return redirect(thread_url(thread))
     return redirect(thread_url(thread, page_of(place), f"post-{place.id}"))
@@ -42,7 +44,7 @@ def mark_category_read(slug):
 @login_required
 def following():
     page = page_number()
-    timeline = queries.timeline(current_user.id, page)
+    timeline = queries.timeline(current_user, page)
     if page > timeline.pages:
         abort(404, "Your timeline has no such page.")
     return render_template("reading/following.html", timeline=timeline)
@@ -74,7 +76,7 @@ def private_feed(token):
     """The member's timeline as Atom, for feed readers: the token in the URL is the login."""
     member = services.feed_owner(token) or abort(404, "There is no such feed.")
     urls = build.Urls(base_url(), url_for)
-    posts = queries.feed_posts(member.id)
+    posts = queries.feed_posts(member)
     site_name = current_app.config["SITE_NAME"]
     meta = build.FeedMeta(
         f"Following · {member.username} · {site_name}",

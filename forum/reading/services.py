@@ -68,3 +68,10 @@ def feed_owner(token: str) -> User | None:
 def feed_token_created(member: User):
     """When the member's current feed URL was made, or None if they have none."""
     return db.session.scalar(select(FeedToken.created_at).where(FeedToken.user_id == member.id))
+
+
+def forget_member(member: User, **_) -> None:
+    """When an account is deleted (the ``account_deleting`` signal, in its transaction): its
+    read state and private feed address go with it."""
+    db.session.execute(ReadState.__table__.delete().where(ReadState.user_id == member.id))
+    db.session.execute(FeedToken.__table__.delete().where(FeedToken.user_id == member.id))

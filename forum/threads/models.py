@@ -5,11 +5,17 @@ from sqlalchemy import BigInteger, Column, ForeignKey, Index, String, Table, Tex
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from forum.accounts.models import User
+from forum.database import forget_validators
 from forum.extensions import db
 from forum.timeutil import utcnow
 
 def new_revision() -> int:
-    """A fresh page-cache revision: microseconds since the epoch (see forum/pagecache.py)."""
+    """A fresh page-cache revision: microseconds since the epoch (see forum/pagecache.py).
+
+    Every change a cached page could show mints one, so it is also where this process forgets
+    the page validators it remembers (``forum.database.read_validator``).
+    """
+    forget_validators()
     return time.time_ns() // 1000
 
 

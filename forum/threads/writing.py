@@ -88,13 +88,21 @@ def render_edit(post, form, error=None, status=200, newer=None):
                            newer=newer), status
 
 
+def post_to_change(post_id: int, may, act: str, why=None):
+    """The post, if the member may ``act`` on it (``may``: a check of forum.permissions):
+    else 404 when they cannot see it, 403 when they can (``why`` says why, when given)."""
+    post = queries.get_post(post_id, current_user, placeholders=True) or abort(
+        404, "There is no such post.")
+    if not may(current_user, post):
+        abort(403, why(current_user, post) if why else
+              f"Only the author or a moderator can {act} this post.")
+    return post
+
+
 @bp.route("/p/<int:post_id>/edit", methods=["GET", "POST"])
 @login_required
 def edit_post(post_id):
-    post = queries.get_post(post_id, current_user, placeholders=True) or abort(
-        404, "There is no such post.")
-    if not permissions.can_edit(current_user, post):
-        abort(403, "Only the author or a moderator can edit this post.")
+    post = post_to_change(post_id, permissions.can_edit, "edit")
     if request.method == "GET":
         return render_edit(post, EditForm(data={"body": post.body, "version": post.version}))
     form = EditForm()
@@ -145,10 +153,7 @@ def edit_thread(thread_id):
 @login_required
 def delete_post(post_id):
     """GET asks to confirm (the page without JavaScript); POST deletes and says so."""
-    post = queries.get_post(post_id, current_user, placeholders=True) or abort(
-        404, "There is no such post.")
-    if not permissions.can_delete(current_user, post):
-        abort(403, "Only the author or a moderator can delete this post.")
+    post = post_to_change(post_id, permissions.can_delete, "delete", services.why_not_delete)
     if request.method == "GET":
         return render_template("threads/delete.html", post=post, form=ConfirmForm())
     if not ConfirmForm().validate_on_submit():

@@ -11,7 +11,7 @@ from forum.threads.models import Thread
 def test_the_demo_has_marks_an_accepted_answer_shares_and_a_leaderboard(app, client):
     assert seed()
     count = lambda model: db.session.scalar(select(func.count()).select_from(model))  # noqa: E731
-    assert count(HelpfulMark) == 16 and count(Share) == 3 and count(Follow) == 4
+    assert count(HelpfulMark) == 18 and count(Share) == 4 and count(Follow) == 4
     assert db.session.scalar(select(func.count()).select_from(Thread).where(
         Thread.accepted_post_id.is_not(None))) == 2
     assert db.session.scalar(select(func.count()).select_from(ContributionEvent).where(
@@ -19,6 +19,20 @@ def test_the_demo_has_marks_an_accepted_answer_shares_and_a_leaderboard(app, cli
     board = client.get("/api/v1/leaderboard?period=all").get_json()["members"]
     assert board[0]["username"] == "margaret" and board[0]["rank"] == 1
     assert "Accepted as the answer" in client.get("/u/margaret").get_data(as_text=True)
+
+
+def test_the_demo_shows_trusted_members_and_a_newcomer_whose_marks_are_held(app, client):
+    assert seed()
+    quinn = client.get("/api/v1/users/quinn").get_json()["user"]
+    assert quinn["trust"]["trusted"] is False and quinn["trust"]["held_given"] == 3
+    assert {e["state"] for e in quinn["contribution"]["held_given"]} == {"held"}
+    assert "held: the giver is not yet trusted" in client.get("/u/ward").get_data(as_text=True)
+    barbara = client.get("/api/v1/users/barbara").get_json()["user"]["trust"]
+    assert (barbara["trusted"], barbara["via"], barbara["by"]) == (True, "helpful", "grace")
+    grace = client.get("/api/v1/users/grace").get_json()["user"]["trust"]
+    assert (grace["trusted"], grace["via"], grace["by"]) == (True, "moderator", "ada")
+    assert db.session.scalar(select(func.count()).select_from(ContributionEvent).where(
+        ContributionEvent.held.is_(True))) == 3
 
 
 def test_the_demo_is_dated_believably(app, client):

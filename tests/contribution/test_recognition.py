@@ -270,14 +270,19 @@ def test_deleting_a_post_takes_back_what_it_earned(client, login_as, story):
     assert db.session.get(Thread, story.thread.id).accepted_post_id is None
 
 
-def test_deleting_the_opening_post_takes_back_the_whole_threads_points(
-        client, login_as, story):
+def test_only_a_moderator_deletes_a_replied_thread_and_so_takes_back_its_points(
+        client, login_as, make, story):
     login_as(story.reader)
     client.post(f"/p/{story.reply.id}/helpful")
     opening = db.session.scalar(select(Post).where(Post.position == 1))
     client.post(f"/p/{opening.id}/helpful")
     assert all_time(story.author) == 10 and all_time(story.asker) == 10
     login_as(story.asker)
+    # What others earned in the thread stays theirs: its author cannot delete it any more.
+    response = client.post(f"/p/{opening.id}/delete")
+    assert response.status_code == 403 and "only a moderator" in response.get_data(as_text=True)
+    assert all_time(story.author) == 10 and all_time(story.asker) == 10
+    login_as(make.user("mod", role="moderator"))
     assert client.post(f"/p/{opening.id}/delete").status_code == 303
     assert all_time(story.author) == 0 and all_time(story.asker) == 0
 

@@ -71,3 +71,70 @@ def test_competition_ranks(scores, ranks):
 def test_competition_ranks_carry_ties_across_pages():
     # Page 2 starts at position 3 and its first score ties the last score of page 1 (rank 2).
     assert rules.competition_ranks([40, 40, 10], first_rank=3, previous=(40, 2)) == [2, 2, 5]
+
+
+# Trust: every combination of kind, gate, giver and receiver.
+
+ROLES = ("member", "moderator", "admin")
+
+
+@pytest.mark.parametrize("role", ROLES)
+@pytest.mark.parametrize("trusted_at", [None, NOW])
+def test_moderators_and_admins_are_trusted_and_members_once_trusted(role, trusted_at):
+    assert rules.is_trusted(role, trusted_at) == (role != "member" or trusted_at is not None)
+
+
+@pytest.mark.parametrize("kind", rules.KINDS)
+@pytest.mark.parametrize("gate", [True, False])
+@pytest.mark.parametrize("giver_trusted", [True, False])
+def test_only_recognition_from_an_untrusted_giver_is_held_and_only_while_the_gate_is_on(
+        kind, gate, giver_trusted):
+    held = rules.is_held(kind, gate=gate, giver_trusted=giver_trusted)
+    assert held == (gate and not giver_trusted and kind in ("helpful", "accepted", "shared"))
+    awarded = rules.award(kind, 10, actor_events_this_week=0, helpful_points_today=0, held=held)
+    assert awarded.points == (0 if held else 10)
+    assert (awarded.note == "held: the giver is not yet trusted") == held
+
+
+@pytest.mark.parametrize("kind", rules.KINDS)
+@pytest.mark.parametrize("gate", [True, False])
+@pytest.mark.parametrize("giver_trusted", [True, False])
+@pytest.mark.parametrize("receiver_trusted", [True, False])
+def test_counted_recognition_from_a_trusted_giver_makes_its_receiver_trusted(
+        kind, gate, giver_trusted, receiver_trusted):
+    confers = rules.confers_trust(kind, gate=gate, giver_trusted=giver_trusted,
+                                  receiver_trusted=receiver_trusted)
+    assert confers == (gate and giver_trusted and not receiver_trusted
+                       and kind in rules.RECOGNITION)
+    # What confers trust is never held.
+    assert not (confers and rules.is_held(kind, gate=gate, giver_trusted=giver_trusted))
+
+
+def test_held_goes_before_every_cap_so_a_held_event_never_uses_up_a_cap():
+    held = rules.award("helpful", 10, actor_events_this_week=9, helpful_points_today=500, held=True)
+    assert held == rules.Award(0, rules.HELD_NOTE)
+
+
+@pytest.mark.parametrize("earlier", range(0, 8))
+def test_the_sixth_link_from_one_site_to_one_post_in_a_week_counts_nothing(earlier):
+    awarded = rules.award("pingback", 5, actor_events_this_week=0, helpful_points_today=0,
+                          source_events_this_week=earlier)
+    if earlier < rules.SOURCE_CAP:
+        assert awarded == rules.Award(5)
+    else:
+        assert awarded.points == 0 and "one site to one post" in awarded.note
+    # The per-site cap is for links from other sites only.
+    assert rules.award("linked", 5, actor_events_this_week=0, helpful_points_today=0,
+                       source_events_this_week=earlier).points == 5
+
+
+@given(st.sampled_from(rules.KINDS), st.integers(0, 50), st.integers(0, 20), st.integers(0, 400),
+       st.booleans(), st.integers(0, 20))
+def test_an_award_with_trust_and_sites_is_never_negative_and_explains_any_shortfall(
+        kind, base, actor_events, today, held, site_events):
+    awarded = rules.award(kind, base, actor_events_this_week=actor_events,
+                          helpful_points_today=today, held=held,
+                          source_events_this_week=site_events)
+    assert 0 <= awarded.points <= base
+    if awarded.points < base:
+        assert awarded.note and awarded.note.startswith(("capped:", "held:"))

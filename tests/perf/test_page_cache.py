@@ -1,10 +1,12 @@
 """Visitors get cached pages, and never a page older than what it shows."""
+import time
 from datetime import timedelta
 
 import pytest
 from sqlalchemy import update
 
 from forum.contribution import services as recognition
+from forum.database import forget_validators
 from forum.extensions import db
 from forum.links.models import Link
 from forum.links.services import approve_link, reject_link
@@ -29,9 +31,48 @@ def test_a_repeat_visit_is_one_query_and_the_same_page(client, make, count_queri
     assert again == first and len(queries) == 1
 
 
-def test_every_change_to_what_the_page_shows_refreshes_it(client, app, make, site_link):
+def test_a_busy_page_needs_no_query_while_its_validator_is_remembered(app, client, make, count_queries):
+    app.config["VALIDATOR_SECONDS"] = 60
+    thread = make.thread(title="Busy", body="Read by many.")
+    for url in (f"/t/{thread.id}", "/", f"/c/{thread.category.slug}"):
+        first = visitor_sees(client, url)
+        with count_queries() as queries:
+            assert visitor_sees(client, url) == first
+        assert queries == [], url
+    poll = client.get("/feed.atom")
+    with count_queries() as queries:
+        assert client.get("/feed.atom", headers={"If-None-Match": poll.headers["ETag"]}).status_code == 304
+    assert queries == []
+
+
+def test_another_process_write_shows_once_the_remembered_validator_expires(app, client, make):
+    """A write this process did not make (another gunicorn worker's: here, a bare UPDATE) is
+    seen within VALIDATOR_SECONDS, never later."""
+    thread = make.thread(title="Shared", body="Before.")
+    url = f"/t/{thread.id}"
+    app.config["VALIDATOR_SECONDS"] = 60
+    visitor_sees(client, url)
+    behind_its_back = (update(Thread).where(Thread.id == thread.id)
+                       .values(title="Renamed elsewhere", revision=Thread.revision + 1))
+    db.session.execute(behind_its_back)
+    db.session.commit()
+    assert "Renamed elsewhere" not in visitor_sees(client, url)  # remembered for 60 s
+    forget_validators()  # as a write of this process's own would
+    app.config["VALIDATOR_SECONDS"] = 0.2
+    assert "Renamed elsewhere" in visitor_sees(client, url)  # remembered for 0.2 s from now
+    db.session.execute(update(Thread).where(Thread.id == thread.id)
+                       .values(title="Renamed again", revision=Thread.revision + 1))
+    db.session.commit()
+    time.sleep(0.25)  # past the 0.2 s: however slow the machine, the memory has expired
+    assert "Renamed again" in visitor_sees(client, url)
+
+
+@pytest.mark.parametrize("validator_seconds", [0, 60], ids=["validators-read", "validators-remembered"])
+def test_every_change_to_what_the_page_shows_refreshes_it(client, app, make, site_link, validator_seconds):
     """Each service that writes what a thread page shows raises its revision (an explicit step
-    of the service, forum/locking.py), so a visitor never gets the page from before."""
+    of the service, forum/locking.py), so a visitor never gets the page from before: also when
+    the process remembers validators (a new revision forgets them)."""
+    app.config["VALIDATOR_SECONDS"] = validator_seconds
     op, other = make.user("op"), make.user("other")
     mod = make.user("mod", role="moderator")
     thread = make.thread(op, title="Changing", body="Opening.")

@@ -165,5 +165,10 @@ def test_a_deleted_members_feed_is_gone(client, login_as, make, people):
     path = feed_url_from(client.post("/following/feed").get_data(as_text=True)).removeprefix(
         "http://localhost")
     assert client.get(path).status_code == 200
+    client.get(f"/t/{make.thread(people.ada).id}")  # some read state to forget
+    from forum.reading.models import FeedToken, ReadState
+
     delete_account(db.session.get(type(people.reader), people.reader.id), "correct horse battery")
     assert client.get(path).status_code == 404
+    for model in (ReadState, FeedToken):
+        assert db.session.scalar(db.select(db.func.count()).select_from(model)) == 0

@@ -301,3 +301,16 @@ def test_on_sqlite_a_busy_database_never_holds_up_the_page(app, client, login_as
     jobs.drain(app)
     assert position(busy.reader, busy.thread) == 3
 
+
+
+def test_a_moderator_lands_on_a_hidden_reply_that_members_skip(app, client, login_as, make, busy):
+    moderator = make.user("mod", role="moderator")
+    for member in (busy.reader, moderator):
+        login_as(member)
+        client.get(f"/t/{busy.thread.id}")
+    hidden, kept = (make.reply(busy.thread, busy.other, f"New {i}.") for i in range(2))
+    db.session.get(Post, hidden.id).hidden_at = db.func.now()
+    db.session.commit()
+    assert client.get(f"/t/{busy.thread.id}/unread").location.endswith(f"#post-{hidden.id}")
+    login_as(busy.reader)
+    assert client.get(f"/t/{busy.thread.id}/unread").location.endswith(f"#post-{kept.id}")

@@ -81,8 +81,9 @@ def test_flagging_says_thank_you_beside_the_post(member_page, talk, log_in, look
     post.get_by_label("What is wrong with this post?").fill("Off topic.")
     post.get_by_role("button", name="Flag for moderators").click()
     flagged = page.locator(".comment", has_text="Reply number 5.")
-    expect(flagged.get_by_role("status")).to_contain_text("the moderators will look at this post")
-    expect(flagged.get_by_role("status")).to_be_in_viewport()
+    thanks = flagged.get_by_role("status").filter(has_text="the moderators will look at this post")
+    expect(thanks).to_be_visible()
+    expect(thanks).to_be_in_viewport()
     look(page, "flagged")
 
     page.get_by_role("button", name="Log out").click()
@@ -132,3 +133,16 @@ def test_another_member_cannot_edit_the_title(page, talk, log_in):
     expect(page.get_by_role("link", name="Edit title and tags")).to_have_count(0)
     response = page.goto(f"/t/{talk['thread'].id}/edit")
     assert response.status == 403
+
+
+def test_marking_a_reply_helpful_says_so_beside_it(member_page, talk, log_in):
+    page = member_page
+    log_in(page, "grace")
+    page.goto(talk["url"])
+    post = page.locator(".comment", has_text="Reply number 2.")
+    post.get_by_role("button", name=re.compile(r"^Helpful")).click()
+    post = page.locator(".comment", has_text="Reply number 2.")
+    expect(post.get_by_role("button", name=re.compile("Marked helpful"))).to_be_visible()
+    expect(post.locator(".helpful-count")).to_have_text("1")
+    if not page.js:  # the page was loaded again: it says what happened beside the post
+        expect(post.get_by_role("status").filter(has_text="Marked helpful")).to_be_in_viewport()
