@@ -51,7 +51,7 @@ from sqlalchemy.exc import DBAPIError
 
 from forum import jobs, locking, permissions
 from forum.accounts.models import User
-from forum.contribution import ledger, rules
+from forum.contribution import ledger
 from forum.contribution.models import ContributionEvent
 from forum.database import begin_write
 from forum.errors import Refused
