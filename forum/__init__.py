@@ -44,6 +44,9 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
                      include_object=search.include_object)
     login_manager.init_app(app)
     csrf.init_app(app)
+    # One Limiter per process, but each app counts under its own RATELIMIT_KEY_PREFIX:
+    # Flask-Limiter keeps the first app's prefix otherwise (tests build many apps).
+    limiter._key_prefix = app.config.get("RATELIMIT_KEY_PREFIX", "")
     limiter.init_app(app)
     cache.init_app(app)
     jobs.init_app(app)

@@ -4,10 +4,11 @@ forum/moderation/limits.py): reset requests per address and per IP, two-factor c
 A reset request over a limit is a 429 whether or not the address has an account, so the
 limit reveals nothing either.
 """
-from flask import Flask, current_app, request
+from flask import Flask, request
 from flask_limiter.util import get_remote_address
 
 from forum.extensions import limiter
+from forum.moderation.limits import setting
 
 
 def reset_address() -> str:
@@ -15,16 +16,9 @@ def reset_address() -> str:
     return "reset-address:" + request.form.get("email", "").strip().lower()[:254]
 
 
-def reset_ip_limit() -> str:
-    return current_app.config["LIMIT_RESET_IP"]
-
-
-def reset_address_limit() -> str:
-    return current_app.config["LIMIT_RESET_ADDRESS"]
-
-
-def two_factor_limit() -> str:
-    return current_app.config["LIMIT_TWO_FACTOR"]
+reset_ip_limit = setting("LIMIT_RESET_IP")
+reset_address_limit = setting("LIMIT_RESET_ADDRESS")
+two_factor_limit = setting("LIMIT_TWO_FACTOR")
 
 
 def reset_message() -> str:

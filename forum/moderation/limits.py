@@ -44,29 +44,22 @@ def succeeded(response) -> bool:
     return response.status_code < 400
 
 
-# Flask-Limiter reads a callable limit on every request, so settings changed per app apply.
-def login_limit() -> str:
-    return current_app.config["LIMIT_LOGIN"]
+def setting(name: str):
+    """The limit named by setting ``name``, as a callable: Flask-Limiter reads a callable limit on
+    every request, so settings changed per app apply."""
+    def limit() -> str:
+        return current_app.config[name]
+
+    limit.__name__ = name.lower()
+    return limit
 
 
-def register_limit() -> str:
-    return current_app.config["LIMIT_REGISTER"]
-
-
-def post_limit() -> str:
-    return current_app.config["LIMIT_POST"]
-
-
-def login_account_limit() -> str:
-    return current_app.config["LIMIT_LOGIN_ACCOUNT"]
-
-
-def edit_limit() -> str:
-    return current_app.config["LIMIT_EDIT"]
-
-
-def preview_limit() -> str:
-    return current_app.config["LIMIT_PREVIEW"]
+login_limit = setting("LIMIT_LOGIN")
+register_limit = setting("LIMIT_REGISTER")
+post_limit = setting("LIMIT_POST")
+login_account_limit = setting("LIMIT_LOGIN_ACCOUNT")
+edit_limit = setting("LIMIT_EDIT")
+preview_limit = setting("LIMIT_PREVIEW")
 
 
 def login_account() -> str:
