@@ -12,6 +12,7 @@ from forum.reading import state as reading_state
 from forum.forms import ConfirmForm
 from forum.threads import drafts, history, queries, services
 from forum.threads.forms import ReplyForm
+from forum.threads.page_urls import PageUrls
 from forum.threads.excerpts import search_excerpt
 from forum.threads.search import matching_post_ids
 from forum.web import page_number, see_other
@@ -106,6 +107,7 @@ def render_thread(thread, page: int, form=None, error=None, status=200):
                                   if viewer_id else None),
         page=page,
         pages=pages,
+        page_urls=PageUrls(thread, page),
         closed=closed,
         closed_reason=closed_reason,
         form=form or ReplyForm(data={"body": quoted(posts)}),
