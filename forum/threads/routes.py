@@ -1,6 +1,7 @@
 """Pages and forms for categories, tags, threads, posts and search."""
 from flask import Blueprint, abort, jsonify, render_template, request, url_for
 from flask_login import current_user, login_required
+from flask_wtf.csrf import generate_csrf
 
 from forum import pagecache
 from forum.contribution.queries import post_stats
@@ -108,12 +109,19 @@ def render_thread(thread, page: int, form=None, error=None, status=200):
         page=page,
         pages=pages,
         page_urls=PageUrls(thread, page),
+        csrf_token=same_csrf_token(),
         closed=closed,
         closed_reason=closed_reason,
         form=form or ReplyForm(data={"body": quoted(posts)}),
         action_form=ConfirmForm(),
         error=error,
     ), status
+
+
+def same_csrf_token():
+    """The page's one CSRF token for its many forms, without Flask-WTF's lookups per form."""
+    token = generate_csrf()
+    return lambda: token
 
 
 def quoted(posts) -> str:
