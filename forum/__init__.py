@@ -65,6 +65,9 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
 
     accounts.init_app(app)
     reading.init_app(app)
+    from forum import notifications
+
+    notifications.init_app(app)
 
     from forum import cli
 
@@ -94,7 +97,9 @@ def register_blueprints(app: Flask) -> None:
     from forum.feeds.routes import bp as feeds
     from forum.links.routes import bp as links
     from forum.moderation.routes import bp as moderation
+    from forum.notifications.routes import bp as notifications
     from forum.threads.routes import bp as threads
 
-    for blueprint in (accounts, settings, threads, api, links, feeds, contribution, moderation):
+    for blueprint in (accounts, settings, threads, api, links, feeds, contribution, moderation,
+                      notifications):
         app.register_blueprint(blueprint)

@@ -82,6 +82,21 @@ def close_stale():
     click.echo(f"Closed {count} stale {'thread' if count == 1 else 'threads'}.")
 
 
+@click.command("send-digests")
+def send_digests():
+    """Queue the weekly digest; safe to run more than once a week (one per member per week)."""
+    from forum.notifications.digest import send_digests as send
+
+    count = send()
+    backend = current_app.extensions["forum.jobs"]
+    if not hasattr(backend, "work"):
+        # No Redis: the mail jobs run on this process's own thread; let them finish.
+        from forum import jobs
+
+        jobs.drain(current_app)
+    click.echo(f"Queued {count} weekly {'digest' if count == 1 else 'digests'}.")
+
+
 @click.command("worker")
 def worker():
     """Process background jobs from Redis (needs FORUM_REDIS_URL)."""
@@ -93,7 +108,7 @@ def worker():
     backend.work()
 
 
-COMMANDS = [create_user, create_category, rerender, seed_demo, worker, close_stale]
+COMMANDS = [create_user, create_category, rerender, seed_demo, worker, close_stale, send_digests]
 
 
 def init_app(app: Flask) -> None:

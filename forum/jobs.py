@@ -26,13 +26,30 @@ DEFAULT_RETRY_DELAYS: tuple[int, ...] = ()
 TRANSIENT_DELAYS: tuple[float, ...] = (0.1, 0.5, 2, 5)
 
 
-def enqueue(func: Callable, *args, retry_delays: Sequence[int] = DEFAULT_RETRY_DELAYS) -> None:
-    """Run ``func(*args)`` in the background; on failure retry after each of ``retry_delays`` seconds."""
-    current_app.extensions["forum.jobs"].enqueue(func, args, tuple(retry_delays))
+def enqueue(func: Callable, *args, retry_delays: Sequence[int] = DEFAULT_RETRY_DELAYS,
+            delay: float = 0) -> None:
+    """Run ``func(*args)`` in the background (not before ``delay`` seconds from now); on
+    failure retry after each of ``retry_delays`` seconds."""
+    backend = current_app.extensions["forum.jobs"]
+    if delay > 0:
+        backend.enqueue_later(delay, func, args, tuple(retry_delays))
+    else:
+        backend.enqueue(func, args, tuple(retry_delays))
 
 
 def drain(app: Flask, timeout: float = 30) -> None:
-    """Run every queued job to the end, retries included (tests and scripts)."""
+    """Run every queued job to the end, retries included (tests and scripts).
+
+    The caller's own read transaction ends first: on SQLite its snapshot would not show what
+    the jobs wrote."""
+    from flask import has_app_context
+
+    from forum.extensions import db
+
+    if has_app_context():
+        session = db.session()
+        if session.in_transaction() and not (session.new or session.dirty or session.deleted):
+            session.rollback()
     app.extensions["forum.jobs"].drain(timeout)
 
 
@@ -91,6 +108,7 @@ class ThreadQueue:
         self.idle = threading.Condition(self.lock)
         self.unfinished = 0  # queued, running, or waiting for a retry
         self.timers: set[threading.Timer] = set()
+        self.later: set[threading.Timer] = set()  # jobs enqueued with a delay, not yet due
         self.closed = False
         self.thread: threading.Thread | None = None
 
@@ -131,6 +149,24 @@ class ThreadQueue:
         self.unfinished -= 1
         self.idle.notify_all()
 
+    def enqueue_later(self, delay, func, args, retry_delays):
+        """A timer in this process (a restart loses it; what is scheduled this way, the
+        notification mail sweep, is also started by whatever next makes mail due). Not
+        counted as unfinished: ``drain`` does not wait for the future."""
+
+        def due():
+            with self.lock:
+                self.later.discard(timer)
+            self.enqueue(func, args, retry_delays)
+
+        timer = threading.Timer(delay, due)
+        timer.daemon = True
+        with self.lock:
+            if self.closed:
+                return
+            self.later.add(timer)
+        timer.start()
+
     def _retry_later(self, func, args, retry_delays):
         """Put the job back after its next delay; it stays unfinished meanwhile."""
 
@@ -168,6 +204,9 @@ class ThreadQueue:
                 timer.cancel()
             self.unfinished -= len(self.timers)
             self.timers.clear()
+            for timer in self.later:
+                timer.cancel()
+            self.later.clear()
             thread = self.thread
         if thread is not None and thread.is_alive():
             self.queue.put(None)
@@ -190,6 +229,15 @@ class RedisQueue:
         retry = Retry(max=len(retry_delays), interval=list(retry_delays)) if retry_delays else None
         self.queue.enqueue(run_job, func, args, retry=retry,
                            description=f"{job_name(func)}{args!r}"[:200])
+
+    def enqueue_later(self, delay, func, args, retry_delays):
+        from datetime import timedelta
+
+        from rq import Retry
+
+        retry = Retry(max=len(retry_delays), interval=list(retry_delays)) if retry_delays else None
+        self.queue.enqueue_in(timedelta(seconds=delay), run_job, func, args, retry=retry,
+                              description=f"{job_name(func)}{args!r}"[:200])
 
     def drain(self, timeout):
         worker_class()([self.queue], connection=self.connection).work(burst=True)

@@ -30,8 +30,22 @@ def send_mail(to: str, subject: str, template: str, *, headers: dict[str, str] |
     """Send ``templates/mail/<template>.txt`` and ``.html`` (rendered with ``context`` and
     ``base_url``) to ``to``, from a background job. ``headers`` are extra header fields
     (``List-Unsubscribe``...). Call it after the transaction the mail tells of has committed."""
+    jobs.enqueue(deliver, compose(to, subject, template, headers, context),
+                 retry_delays=retry_delays())
+
+
+def deliver_now(to: str, subject: str, template: str, headers: dict[str, str] | None = None,
+                context: dict | None = None) -> None:
+    """Render and send in this job, raising if the SMTP server fails (the caller keeps what
+    the mail was about and tries again later)."""
+    transmit(build_message(compose(to, subject, template, headers, context or {})))
+
+
+def compose(to: str, subject: str, template: str, headers: dict[str, str] | None,
+            context: dict) -> dict:
+    """A rendered message as plain values (what a job carries)."""
     text, html = render_mail(template, **context)
-    message = {
+    return {
         "id": f"{utcnow():%Y%m%d-%H%M%S}-{uuid.uuid4().hex[:8]}-{slug(template)}",
         "to": to,
         "subject": " ".join(subject.split()),  # no line breaks in a header
@@ -39,7 +53,6 @@ def send_mail(to: str, subject: str, template: str, *, headers: dict[str, str] |
         "html": html,
         "headers": dict(headers or {}),
     }
-    jobs.enqueue(deliver, message, retry_delays=retry_delays())
 
 
 def render_mail(template: str, **context) -> tuple[str, str]:
@@ -69,21 +82,27 @@ def deliver(message: dict) -> None:
     succeeds, the message is also kept in ``instance/mail/failed/``.
     """
     mail_message = build_message(message)
-    if not current_app.config["MAIL_SERVER"]:
-        path = mail_folder() / f"{message['id']}.eml"
-        path.write_bytes(mail_message.as_bytes())
-        log.info("mail to %s: %s (written to %s)", message["to"], message["subject"], path)
-        return
     kept = mail_folder("failed") / f"{message['id']}.eml"
     try:
-        current_app.extensions["forum.mail"].send(mail_message)
+        transmit(mail_message)
     except (OSError, smtplib.SMTPException) as error:
         kept.write_bytes(mail_message.as_bytes())
         log.warning("mail to %s failed (%s); kept in %s until a retry succeeds",
                     message["to"], error, kept)
         raise
     kept.unlink(missing_ok=True)
-    log.info("mail to %s: %s (sent)", message["to"], message["subject"])
+
+
+def transmit(mail_message: flask_mail.Message) -> None:
+    """Over SMTP when ``FORUM_MAIL_SERVER`` is set, else into an ``.eml`` file."""
+    to = ", ".join(mail_message.recipients)
+    if not current_app.config["MAIL_SERVER"]:
+        path = mail_folder() / f"{mail_message.msgId.strip('<>').split('@')[0]}.eml"
+        path.write_bytes(mail_message.as_bytes())
+        log.info("mail to %s: %s (written to %s)", to, mail_message.subject, path)
+        return
+    current_app.extensions["forum.mail"].send(mail_message)
+    log.info("mail to %s: %s (sent)", to, mail_message.subject)
 
 
 def build_message(message: dict) -> flask_mail.Message:

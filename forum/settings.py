@@ -68,6 +68,7 @@ DEFAULTS = {
     "MAIL_SUPPRESS_SEND": False,  # Flask-Mail would suppress sending whenever TESTING is on
     "MAIL_RETRY_DELAYS": "30,120,600,3600,21600",  # seconds between tries while SMTP fails
     "MAIL_DELAY_SECONDS": 600,  # a notification still unread this long is mailed
+    "NOTIFICATIONS_POLL_SECONDS": 30,  # how often an open page asks for the unread count
     # How long a write waits for SQLite's one write lock before it is answered 503 (a job
     # tries again). Write transactions are short, so this is rarely more than milliseconds.
     "SQLITE_BUSY_TIMEOUT_MS": 15_000,

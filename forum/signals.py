@@ -12,6 +12,14 @@ _signals = Namespace()
 post_changed = _signals.signal("post-changed")
 post_committed = _signals.signal("post-committed")
 
+# Sent after a commit in which a member was recognized, so that they can hear of it.
+# The sender is the kind: "helpful", "accepted", "shared", "pingback" (``post_id`` is the
+# recognized post) or "follow" (no post); ``beneficiary_id`` is the member recognized and
+# ``actor_id`` the member who acted (None for another site).
+recognized = _signals.signal("recognized")
+# Sent after a thread was closed and committed; the sender is the thread's id, ``actor_id``
+# the member who closed it.
+thread_closed = _signals.signal("thread-closed")
 # Sent inside the transaction that deletes an account (forum/accounts/services.py), with the
 # member's row as sender, before it is emptied: receivers delete what their package keeps
 # about the member alone (notifications, watches, preferences), in the same commit.

@@ -19,6 +19,7 @@ from forum.contribution.models import ContributionEvent, HelpfulMark, Share
 from forum.database import retrying
 from forum.errors import Refused
 from forum.extensions import db
+from forum.signals import recognized
 from forum.threads.models import Post, Thread
 
 
@@ -98,9 +99,11 @@ def toggle_helpful(post_id: int, member: User) -> Outcome:
     db.session.add(HelpfulMark(post_id=post.id, user_id=member.id))
     if not _flush_unique():
         return Outcome(post_id, True, thread_id)
-    ledger.record("helpful", post.author_id, member.id, post_id=post.id)
+    author_id = post.author_id
+    ledger.record("helpful", author_id, member.id, post_id=post.id)
     db.session.commit()
     trust.enqueue_pending()
+    recognized.send("helpful", post_id=post_id, beneficiary_id=author_id, actor_id=member.id)
     return Outcome(post_id, True, thread_id)
 
 
@@ -126,9 +129,11 @@ def toggle_accept(post_id: int, member: User) -> Outcome:
         db.session.commit()
         return Outcome(post_id, False, thread_id)
     thread.accepted_post_id = post.id
-    ledger.record("accepted", post.author_id, member.id, post_id=post.id)
+    author_id = post.author_id
+    ledger.record("accepted", author_id, member.id, post_id=post.id)
     db.session.commit()
     trust.enqueue_pending()
+    recognized.send("accepted", post_id=post_id, beneficiary_id=author_id, actor_id=member.id)
     return Outcome(post_id, True, thread_id, moved_from=previous)
 
 
@@ -147,9 +152,11 @@ def share(post_id: int, member: User) -> Outcome:
     db.session.add(Share(post_id=post.id, user_id=member.id))
     if not _flush_unique():
         return Outcome(post_id, True, thread_id)
-    ledger.record("shared", post.author_id, member.id, post_id=post.id)
+    author_id = post.author_id
+    ledger.record("shared", author_id, member.id, post_id=post.id)
     db.session.commit()
     trust.enqueue_pending()
+    recognized.send("shared", post_id=post_id, beneficiary_id=author_id, actor_id=member.id)
     return Outcome(post_id, True, thread_id)
 
 
@@ -163,9 +170,11 @@ def toggle_follow(followed: User, member: User) -> Outcome:
         db.session.delete(follow)
         db.session.commit()
         return Outcome(None, False)
-    db.session.add(Follow(follower_id=member.id, followed_id=followed.id))
+    followed_id, member_id = followed.id, member.id
+    db.session.add(Follow(follower_id=member_id, followed_id=followed_id))
     if _flush_unique():
         db.session.commit()
+        recognized.send("follow", post_id=None, beneficiary_id=followed_id, actor_id=member_id)
     return Outcome(None, True)
 
 

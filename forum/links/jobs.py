@@ -18,6 +18,7 @@ from forum.links.fetch import BadURL, BlockedAddress, FetchError, TooLarge, fetc
 from forum.links.models import Link, OutgoingMention
 from forum.links.services import (
     accept_verified,
+    announce_pingback,
     internal_target,
     refuse_verification,
     resolve_target,
@@ -70,6 +71,7 @@ def verify_link(link_id: int) -> None:
         db.session.rollback()
         return
     pagecache.bump_thread(thread_id)
+    was = link.status
     if verdict.accepted:
         if link.status == "verifying" and verdict.closed:
             refuse_verification(link, "Comments are closed on the target thread.", gone=False)
@@ -78,6 +80,8 @@ def verify_link(link_id: int) -> None:
     else:
         refuse_verification(link, verdict.note, gone=verdict.gone)
     db.session.commit()
+    if link.status == "approved" and was != "approved":
+        announce_pingback(link)
 
 
 SETTLED = ("rejected", "removed", "failed")

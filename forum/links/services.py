@@ -24,6 +24,7 @@ from forum.links import discovery
 from forum.links.limits import allow_ping
 from forum.links.models import Link
 from forum.moderation.audit import log_action
+from forum.signals import recognized
 from forum.threads.models import Post, Thread
 from forum.threads.services import CLOSED_MESSAGE, site_host
 from forum.timeutil import utcnow
@@ -346,6 +347,14 @@ def award_pingback(link: Link) -> None:
                       link_id=link.id, source_host=source_host(link.source_url) or None)
 
 
+def announce_pingback(link: Link) -> None:
+    """After the commit that approved an external link: its target's author may hear of it."""
+    target_post = db.session.get(Post, link.target_post_id) if link.target_post_id else None
+    if target_post is not None:
+        recognized.send("pingback", post_id=target_post.id, beneficiary_id=target_post.author_id,
+                        actor_id=None, link_id=link.id)
+
+
 # --- moderation ----------------------------------------------------------------------------
 
 
@@ -374,6 +383,7 @@ def approve_link(link: Link, moderator) -> Link:
     award_pingback(link)
     log_action(moderator, "approve", "link", link.id, link.source_url)
     db.session.commit()
+    announce_pingback(link)
     return link
 
 

@@ -20,7 +20,7 @@ from forum.extensions import db
 from forum.locking import lock_thread
 from forum.moderation.audit import log_action
 from forum.moderation.models import Flag
-from forum.signals import post_changed, post_committed
+from forum.signals import post_changed, post_committed, thread_closed
 from forum.threads.models import Category, Post, Thread, auto_close_reason, new_revision
 from forum.timeutil import utcnow
 
@@ -63,6 +63,7 @@ def close_thread(thread_id: int, actor: User, reason: str) -> Thread:
     thread.closed_by_role = "moderator" if can_moderate(actor) else "author"
     log_action(actor, "close", "thread", thread.id, reason)
     db.session.commit()
+    thread_closed.send(thread_id, actor_id=actor.id)
     return thread
 
 

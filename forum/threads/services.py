@@ -18,6 +18,7 @@ from forum.errors import Refused
 from forum.extensions import db
 from forum.locking import lock_post, lock_thread
 from forum.markup import TooComplex, render_markdown
+from forum.notifications.mentions import check_new_member_mentions, link_mentions, members_named
 from forum.signals import post_changed, post_committed
 from forum.threads.models import Category, Post, PostRevision, Tag, Thread
 from forum.timeutil import utcnow
@@ -64,8 +65,14 @@ def site_host() -> str | None:
         return None
 
 
-def render(body: str) -> str:
-    return render_markdown(body, site_host())
+def render(body: str, writer: User | None = None) -> str:
+    """A post's stored HTML: Markdown rendered and sanitized, ``@name`` mentions linked.
+
+    With ``writer``, a new member's post mentioning too many members is refused."""
+    html = link_mentions(render_markdown(body, site_host()), members_named)
+    if writer is not None:
+        check_new_member_mentions(writer, html)
+    return html
 
 
 def check_body(body: str) -> str:
@@ -114,7 +121,7 @@ def create_thread(author: User, category: Category, title: str, body: str, tags:
     title = check_title(title)
     body = check_body(body)
     names = parse_tags(tags)
-    html = render(body)
+    html = render(body, author)
     now = utcnow()
     thread = Thread(category=category, author=author, title=title, slug=slugify(title),
                     created_at=now, last_activity_at=now, post_count=1, tags=tags_named(names))
@@ -131,7 +138,7 @@ def reply(thread_id: int, author: User, body: str) -> Post:
     """Add a reply. A closed thread refuses it (403); a reply never lands after a close."""
     check_can_write(author, body)
     body = check_body(body)
-    html = render(body)
+    html = render(body, author)
     thread = lock_thread(thread_id)
     if not permissions.can_reply(author, thread):  # may post (above), so: the thread is closed
         reason = thread.closed_state()[1]
@@ -181,7 +188,7 @@ def edit_post(post: Post, editor: User, body: str, from_version: int) -> Post:
         raise Refused(STALE_EDIT, 409)
     if body == post.body:
         return post
-    html = render(body)
+    html = render(body, editor)
     thread, post = lock_thread_and_post(post)
     if not permissions.can_edit(editor, post):
         db.session.rollback()
