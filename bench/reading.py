@@ -176,8 +176,8 @@ def measure(app, runs: int, threads: int, events: int) -> None:
         # Interleaved, so a busy machine slows both alike.
         v_times, m_times = [], []
         for _ in range(runs):
-            v_times.append(median_ms(lambda: visitor.get(url), 1))
-            m_times.append(median_ms(lambda: reader.get(url), 1))
+            v_times.append(median_ms(lambda url=url: visitor.get(url), 1))
+            m_times.append(median_ms(lambda url=url: reader.get(url), 1))
         print(f"| {url} | {len(seen_v)} | {len(seen_m)} (+{len(seen_m) - len(seen_v)}) "
               f"| {statistics.median(v_times):.1f} | {statistics.median(m_times):.1f} |")
     print(f"\nThe member's extra statements read: {', '.join(sorted(extra))} (the read state "

@@ -20,9 +20,12 @@ something the thread's page shows. A write that also changes *another* thread's 
 internal pingback lands there) bumps that thread after its own commit, in a transaction of its
 own (``pagecache.bump_threads_apart``): it never waits for a second thread while holding one.
 
-**Rows held unique** (a tag's name, a ping's source and target, one mark per member and post)
-are written with an insert that does nothing on a conflict (``database.insert_ignore``) and
-then read back, so two requests creating the same row both succeed with the one row.
+**Rows held unique** (a tag's name, a ping's source and target) are written with an insert
+that does nothing on a conflict (``database.insert_ignore``) and then read back, so two
+requests creating the same row both end with the one row. Marks, shares and follows catch the
+unique violation instead (``contribution/services.py``). Whatever conflict is still left (a
+deadlock, a serialization failure) is retried by ``database.retrying`` or answered 409 by
+``forum.errors``; SQLite's lock timeout is a 503 with ``Retry-After``.
 
 **PostgreSQL** takes row locks: ``SELECT ... FOR NO KEY UPDATE``, which does not block the
 foreign-key checks of rows that merely point at the locked one (a reply's ledger event naming
@@ -34,7 +37,9 @@ before it.
 (:func:`forum.database.begin_write`: the transaction becomes ``BEGIN IMMEDIATE``), and so does
 the first write statement of a transaction that took no helper. Until then a request only
 reads, and other writers go on. So do the slow work (checking input, rendering Markdown,
-fetching a URL) *before* the first lock: the write lock is then held for milliseconds.
+fetching a URL) *before* the first lock: the write lock is then held for milliseconds. (Taking
+the lock starts a new transaction, so never make a transaction's first write while iterating
+over the rows of a query it is still reading.)
 """
 from sqlalchemy import select
 

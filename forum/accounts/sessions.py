@@ -69,13 +69,16 @@ def load(token: str) -> User | None:
     if not token or len(token) > 100:
         return None
     # Looked up by the token's hash: the lookup's timing says nothing about the token itself.
-    stored = db.session.scalar(select(AccountSession).where(
-        AccountSession.token_hash == token_hash(token), AccountSession.ended_at.is_(None)))
-    now = utcnow()
-    if stored is None or now - stored.last_seen_at > timedelta(days=current_app.config["SESSION_DAYS"]):
+    # The session and its member in one query: every page a member sees starts with it.
+    found = db.session.execute(
+        select(AccountSession, User).join(User, User.id == AccountSession.user_id).where(
+            AccountSession.token_hash == token_hash(token), AccountSession.ended_at.is_(None))
+    ).first()
+    if found is None:
         return None
-    user = db.session.get(User, stored.user_id)
-    if user is None or user.is_deleted:
+    stored, user = found
+    now = utcnow()
+    if now - stored.last_seen_at > timedelta(days=current_app.config["SESSION_DAYS"]) or user.is_deleted:
         return None
     if now - stored.last_seen_at > timedelta(seconds=current_app.config["SESSION_TOUCH_SECONDS"]):
         try:

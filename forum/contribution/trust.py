@@ -46,12 +46,12 @@ from dataclasses import dataclass
 from datetime import datetime
 
 from flask import current_app
-from sqlalchemy import exists, func, select, text, update
+from sqlalchemy import func, select, text, update
 from sqlalchemy.exc import DBAPIError
 
 from forum import jobs, locking, permissions
 from forum.accounts.models import User
-from forum.contribution import ledger, rules
+from forum.contribution import ledger
 from forum.contribution.models import ContributionEvent
 from forum.database import begin_write
 from forum.errors import Refused
@@ -155,15 +155,16 @@ def trust_for_recognition(giver_id: int, kind: str, receiver_ids: list[int]) -> 
     """
     users = User.__table__.c
     events = ContributionEvent.__table__.c
-    standing = exists().where(events.actor_id == giver_id, events.beneficiary_id == users.id,
-                              events.kind == kind, events.held.is_(False),
-                              events.reversed_at.is_(None))
     made = []
     for start in range(0, len(receiver_ids), 1000):
+        chunk = receiver_ids[start:start + 1000]
+        # Not correlated, so the database reads the giver's events once per chunk.
+        standing = select(events.beneficiary_id).where(
+            events.actor_id == giver_id, events.kind == kind, events.held.is_(False),
+            events.reversed_at.is_(None), events.beneficiary_id.in_(chunk))
         made += db.session.scalars(
             update(User.__table__)
-            .where(users.id.in_(receiver_ids[start:start + 1000]), users.trusted_at.is_(None),
-                   users.role == "member", standing)
+            .where(users.id.in_(standing), users.trusted_at.is_(None), users.role == "member")
             .values(trusted_at=utcnow(), trusted_by_id=giver_id, trusted_via=kind)
             .returning(users.id)).all()
     db.session.commit()

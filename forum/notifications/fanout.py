@@ -145,8 +145,10 @@ def post_written(post_id: int, action: str) -> None:
         else:
             if watches_what_they_reply_to(post.author_id):
                 watch(post.author_id, thread.id)
-            reply_kind = (lambda user_id, s: case((user_id == thread.author_id, s.reply_own),
-                                                  else_=s.reply))
+            def reply_kind(user_id, s, author_id=thread.author_id):
+                """A reply in the member's own thread has a preference of its own."""
+                return case((user_id == author_id, s.reply_own), else_=s.reply)
+
             deliver(wants(thread_watchers(thread), reply_kind, actor_id=post.author_id,
                           excluded=mentioned),
                     "reply", thread_id=thread.id, post_id=post.id, actor_id=post.author_id)

@@ -86,8 +86,8 @@ def test_marks_racing_a_trust_each_count_once_whichever_lands_first(app, live_se
         giver = f"racer{round_}"
         giver_id, author_ids, post_ids = story(make, giver)
         racer = browser(live_server.url, giver)
-        calls = [lambda p=p: post(racer, f"{live_server.url}/p/{p}/helpful") for p in post_ids]
-        calls.append(lambda: post(moderator, f"{live_server.url}/u/{giver}/trust", {"state": "on"}))
+        calls = [lambda p=p, racer=racer: post(racer, f"{live_server.url}/p/{p}/helpful") for p in post_ids]
+        calls.append(lambda giver=giver: post(moderator, f"{live_server.url}/u/{giver}/trust", {"state": "on"}))
         assert all_at_once(calls) == [303] * (AUTHORS + 1)
         jobs.drain(app)
 
@@ -113,8 +113,8 @@ def test_marks_taken_back_while_their_release_runs_leave_nothing_counted(app, li
         for post_id in post_ids:
             assert post(fickle, f"{live_server.url}/p/{post_id}/helpful") == 303
         # The trust starts the release job at once; the unmarks race it (and each other).
-        calls = [lambda: post(moderator, f"{live_server.url}/u/{giver}/trust", {"state": "on"})]
-        calls += [lambda p=p: post(fickle, f"{live_server.url}/p/{p}/helpful") for p in post_ids]
+        calls = [lambda giver=giver: post(moderator, f"{live_server.url}/u/{giver}/trust", {"state": "on"})]
+        calls += [lambda p=p, fickle=fickle: post(fickle, f"{live_server.url}/p/{p}/helpful") for p in post_ids]
         assert all_at_once(calls) == [303] * (AUTHORS + 1)
         jobs.drain(app)
 

@@ -151,7 +151,7 @@ def test_the_timeline_costs_a_fixed_number_of_queries(client, login_as, make, pe
         return len(statements)
 
     login_as(people.reader)
-    thread = make.thread(people.ada)
+    make.thread(people.ada)
     few = cost()
     for i in range(10):
         make.reply(make.thread(people.bo, title=f"T{i}"), people.ada, f"R{i}")

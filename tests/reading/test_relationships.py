@@ -121,7 +121,7 @@ def test_one_query_however_many_relationships(circle, make, count_queries):
     for i in range(8):
         other = make.user()
         contribution.toggle_helpful(make.reply(thread, other, f"R{i}").id, eve)
-    eve.username  # loaded before counting
+    assert eve.username  # loaded before counting
     with count_queries() as statements:
         assert len(relationships(eve)) == 8
     assert len(statements) == 1

@@ -7,7 +7,6 @@ import re
 import pytest
 from playwright.sync_api import expect
 
-from forum.extensions import db
 
 
 @pytest.fixture
