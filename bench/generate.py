@@ -24,7 +24,7 @@ DATA_DIR = HERE / "data"
 SQLITE_PATH = DATA_DIR / "forum-bench.sqlite3"
 POSTGRES_SERVER = os.environ.get("BENCH_POSTGRES_SERVER", "postgresql://postgres@127.0.0.1:5432")
 POSTGRES_URL = POSTGRES_SERVER + "/forum_bench"
-SCHEMA_VERSION = "2"  # 2: the ledger's own decay epoch
+SCHEMA_VERSION = "3"  # 2: the ledger's own decay epoch; 3: users.bio_html, contribution_events.held
 
 MEMBERS, THREADS, POSTS, EVENTS = 100_000, 20_000, 500_000, 1_000_000
 HOT_THREADS, HOT_REPLIES = 100, 200
@@ -87,10 +87,10 @@ def build(sizes: dict, now: datetime, seed: int = 7):
     tables = {}
 
     tables["users"] = (
-        ["id", "username", "username_key", "email", "password_hash", "role", "bio", "created_at",
-         "suspended_for_abuse"],
+        ["id", "username", "username_key", "email", "password_hash", "role", "bio", "bio_html",
+         "created_at", "suspended_for_abuse"],
         [(i, f"member{i}", f"member{i}", f"member{i}@example.org", password_hash,
-          "moderator" if i == 1 else "member", "", start - timedelta(days=30), False)
+          "moderator" if i == 1 else "member", "", "", start - timedelta(days=30), False)
          for i in range(1, n_members + 1)])
     tables["categories"] = (
         ["id", "slug", "name", "description", "position", "auto_close_days"],
@@ -163,7 +163,7 @@ def build(sizes: dict, now: datetime, seed: int = 7):
         written = post_times[target]
         moment = written + (now - written) * rnd.random() ** 3
         level = window_level(now - moment)
-        events.append((event_id, beneficiary, actor, kind, target, points[kind], moment, level))
+        events.append((event_id, beneficiary, actor, kind, target, points[kind], moment, level, False))
         if kind == "helpful":
             marks.append((len(marks) + 1, target, actor, moment))
         elif kind == "shared":
@@ -178,7 +178,7 @@ def build(sizes: dict, now: datetime, seed: int = 7):
     del seen
     tables["contribution_events"] = (
         ["id", "beneficiary_id", "actor_id", "kind", "post_id", "points", "created_at",
-         "window_level"], events)
+         "window_level", "held"], events)
     tables["helpful_marks"] = (["id", "post_id", "user_id", "created_at"], marks)
     tables["shares"] = (["id", "post_id", "user_id", "created_at"], shares)
     tables["member_scores"] = (

@@ -1,6 +1,7 @@
 """Pages and forms for categories, tags, threads, posts and search."""
 from flask import Blueprint, abort, jsonify, render_template, request, url_for
 from flask_login import current_user, login_required
+from flask_wtf.csrf import generate_csrf
 
 from forum import pagecache
 from forum.contribution.queries import post_stats
@@ -12,6 +13,7 @@ from forum.reading import state as reading_state
 from forum.forms import ConfirmForm
 from forum.threads import drafts, history, queries, services
 from forum.threads.forms import ReplyForm
+from forum.threads.page_urls import PageUrls
 from forum.threads.excerpts import search_excerpt
 from forum.threads.search import matching_post_ids
 from forum.web import page_number, see_other
@@ -106,12 +108,20 @@ def render_thread(thread, page: int, form=None, error=None, status=200):
                                   if viewer_id else None),
         page=page,
         pages=pages,
+        page_urls=PageUrls(thread, page),
+        csrf_token=same_csrf_token(),
         closed=closed,
         closed_reason=closed_reason,
         form=form or ReplyForm(data={"body": quoted(posts)}),
         action_form=ConfirmForm(),
         error=error,
     ), status
+
+
+def same_csrf_token():
+    """The page's one CSRF token for its many forms, without Flask-WTF's lookups per form."""
+    token = generate_csrf()
+    return lambda: token
 
 
 def quoted(posts) -> str:
