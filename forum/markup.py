@@ -162,15 +162,13 @@ def _render_within(text: str, site_host: str | None, cpu_limit: float) -> str:
         signal.setitimer(signal.ITIMER_PROF, 0)
 
 
-_renderer: markdown.Markdown | None = None
-
-
 def _render(text: str, site_host: str | None) -> str:
-    global _renderer
-    if _renderer is None:
-        _renderer = markdown.Markdown(extensions=EXTENSIONS, extension_configs=EXTENSION_CONFIGS,
-                                      output_format="html")
-    html = _renderer.reset().convert(text)
+    # A new Markdown instance for every text: one reused after a render was stopped half-way
+    # kept that render's state (the full suite once saw texts come out unformatted), and
+    # building one costs about a millisecond against a render that may take 500.
+    renderer = markdown.Markdown(extensions=EXTENSIONS, extension_configs=EXTENSION_CONFIGS,
+                                 output_format="html")
+    html = renderer.convert(text)
     # One html5lib pass that sanitizes, then turns bare URLs into links and sets their rel.
     linkify = partial(LinkifyFilter, callbacks=[partial(_set_rel, site_host=site_host)],
                       skip_tags={"pre", "code"})

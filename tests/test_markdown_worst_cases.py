@@ -126,3 +126,16 @@ def test_rerender_keeps_the_html_of_a_post_it_cannot_render(app, make, runner):
     db.session.expire_all()
     assert db.session.get(Post, post.id).html == "<p>old</p>"
     assert thread.id
+
+
+def test_a_render_stopped_half_way_leaves_the_next_ones_formatted():
+    """The render process that was interrupted starts the next text with a fresh renderer (a
+    half-way Markdown instance once formatted nothing inline and escaped raw HTML)."""
+    slow = "*a _b " * 4000 + "[x](y) " * 2000
+    for _ in range(4):  # interrupt both render processes, in whatever order they take the work
+        with pytest.raises(TooComplex):
+            render_markdown(slow, "forum.example", cpu_limit=0.01)
+    for _ in range(8):
+        html = render_markdown("**b** _i_ [l](https://e.example/) <em>raw</em>", "forum.example")
+        assert "<strong>b</strong>" in html and "<em>i</em>" in html and "<em>raw</em>" in html, html
+        assert 'rel="nofollow ugc noopener"' in html, html
