@@ -24,7 +24,8 @@ DATA_DIR = HERE / "data"
 SQLITE_PATH = DATA_DIR / "forum-bench.sqlite3"
 POSTGRES_SERVER = os.environ.get("BENCH_POSTGRES_SERVER", "postgresql://postgres@127.0.0.1:5432")
 POSTGRES_URL = POSTGRES_SERVER + "/forum_bench"
-SCHEMA_VERSION = "3"  # 2: the ledger's own decay epoch; 3: users.bio_html, contribution_events.held
+SCHEMA_VERSION = "4"  # 2: the ledger's own decay epoch; 3: users.bio_html, contribution_events.held;
+# 4: posts.helpful_count, member_scores.username_key
 
 MEMBERS, THREADS, POSTS, EVENTS = 100_000, 20_000, 500_000, 1_000_000
 HOT_THREADS, HOT_REPLIES = 100, 200
@@ -176,14 +177,19 @@ def build(sizes: dict, now: datetime, seed: int = 7):
         score[4] += points[kind] * 2 ** ((moment - DECAY_EPOCH).total_seconds()
                                          / 86400 / HALF_LIFE_DAYS)
     del seen
+    helpful = defaultdict(int)
+    for _, post, _, _ in marks:
+        helpful[post] += 1
+    tables["posts"] = (tables["posts"][0] + ["helpful_count"],
+                       [row + (helpful.get(row[0], 0),) for row in posts])
     tables["contribution_events"] = (
         ["id", "beneficiary_id", "actor_id", "kind", "post_id", "points", "created_at",
          "window_level", "held"], events)
     tables["helpful_marks"] = (["id", "post_id", "user_id", "created_at"], marks)
     tables["shares"] = (["id", "post_id", "user_id", "created_at"], shares)
     tables["member_scores"] = (
-        ["user_id", "week", "month", "year", "all_time", "decayed"],
-        [(user, *score) for user, score in sorted(totals.items())])
+        ["user_id", "username_key", "week", "month", "year", "all_time", "decayed"],
+        [(user, f"member{user}", *score) for user, score in sorted(totals.items())])
     return tables
 
 

@@ -84,8 +84,8 @@ def fill_scores(session, half_life: float) -> None:
     """MemberScore from the ledger in one statement: live points per window, all time, and
     the decayed sum (each point weighted 2 ** (days since the epoch / half-life))."""
     session.execute(text("""
-        INSERT INTO member_scores (user_id, week, month, year, all_time, decayed)
-        SELECT beneficiary_id,
+        INSERT INTO member_scores (user_id, username_key, week, month, year, all_time, decayed)
+        SELECT beneficiary_id, (SELECT username_key FROM users WHERE users.id = beneficiary_id),
                coalesce(sum(points) FILTER (WHERE window_level >= 3), 0),
                coalesce(sum(points) FILTER (WHERE window_level >= 2), 0),
                coalesce(sum(points) FILTER (WHERE window_level >= 1), 0),

@@ -77,14 +77,16 @@ def begin_write(session=None) -> None:
 
 
 def insert_ignore(table, **values):
-    """``INSERT`` that does nothing when a unique key already holds the row (both backends)."""
+    """``INSERT`` that does nothing when a unique key already holds the row (both backends);
+    without ``values``, for ``.from_select()`` or many rows."""
     from forum.extensions import db
 
     if db.session.get_bind().dialect.name == "postgresql":
         from sqlalchemy.dialects.postgresql import insert
     else:
         from sqlalchemy.dialects.sqlite import insert
-    return insert(table).values(**values).on_conflict_do_nothing()
+    statement = insert(table)
+    return (statement.values(**values) if values else statement).on_conflict_do_nothing()
 
 
 # --- conflicts between simultaneous writers --------------------------------------------------

@@ -115,10 +115,8 @@ def lock_member(user_id: int):
 
 def lock_scores(user_id: int):
     """A member's score row, created if missing and locked (step 4)."""
-    from forum.contribution.models import MemberScore
-    from forum.database import insert_ignore
+    from forum.contribution.models import MemberScore, create_score_rows
 
     begin_write()
-    db.session.execute(insert_ignore(MemberScore.__table__, user_id=user_id, week=0, month=0,
-                                     year=0, all_time=0, decayed=0.0))
+    create_score_rows([user_id])
     return _locked(select(MemberScore).where(MemberScore.user_id == user_id))

@@ -221,6 +221,13 @@ class Make:
         with self.app.test_request_context():
             return reply(thread.id, author, body)
 
+    def mark(self, post, member):
+        """``member`` marks ``post`` helpful, as the Helpful button does."""
+        from forum.contribution.services import toggle_helpful
+
+        with self.app.test_request_context():
+            assert toggle_helpful(post.id, member).state
+
 
 @pytest.fixture
 def make(app):

@@ -61,6 +61,22 @@ def test_a_helpful_mark_and_an_accept_of_one_reply_both_land(app, make, reply):
     assert score(author_id) == 10 + 15
 
 
+def test_marks_given_and_taken_back_at_once_keep_the_stored_count_true(app, make, reply):
+    """``Post.helpful_count`` is kept under the post's lock: two marks at once count two, and
+    a mark taken back while another is given leaves one."""
+    reply_id = reply.id
+    make.user("reader"), make.user("other")
+    reader, other = member_client(app, "reader"), member_client(app, "other")
+    outcome = interleave(lambda: reader.post(f"/p/{reply_id}/helpful"),
+                         lambda: other.post(f"/p/{reply_id}/helpful"))
+    assert outcome.second_arrived and statuses(outcome) == (303, 303)
+    assert fresh(Post, reply_id).helpful_count == count(HelpfulMark) == 2
+    outcome = interleave(lambda: reader.post(f"/p/{reply_id}/helpful"),  # takes it back
+                         lambda: other.post(f"/p/{reply_id}/helpful"))  # takes it back too
+    assert statuses(outcome) == (303, 303)
+    assert fresh(Post, reply_id).helpful_count == count(HelpfulMark) == 0
+
+
 def test_a_helpful_mark_and_a_delete_of_one_reply(app, make, reply):
     reply_id, author_id = reply.id, reply.author_id
     make.user("reader")

@@ -29,7 +29,7 @@ from sqlalchemy import bindparam, func, insert, select, text, update
 from forum import jobs
 from forum.accounts.models import User
 from forum.contribution import rules
-from forum.contribution.models import ContributionEvent, MemberScore
+from forum.contribution.models import ContributionEvent, MemberScore, create_score_rows
 from forum.extensions import cache, db
 from forum.database import begin_write
 from forum.timeutil import utcnow
@@ -43,15 +43,6 @@ def half_life() -> float:
     return float(current_app.config["SCORE_HALF_LIFE_DAYS"])
 
 
-def _insert_ignore(table):
-    dialect = db.session.get_bind().dialect.name
-    if dialect == "postgresql":
-        from sqlalchemy.dialects.postgresql import insert
-    else:
-        from sqlalchemy.dialects.sqlite import insert
-    return insert(table).on_conflict_do_nothing()
-
-
 def lock_score_rows(user_ids: list[int]) -> None:
     """Each member's score row, created if missing and locked, in user-id order (step 4 of
     forum/locking.py, for many members at once: ``locking.lock_scores`` takes one)."""
@@ -60,9 +51,7 @@ def lock_score_rows(user_ids: list[int]) -> None:
     table = MemberScore.__table__
     for start in range(0, len(user_ids), 1000):
         chunk = user_ids[start:start + 1000]
-        db.session.execute(_insert_ignore(table), [
-            {"user_id": user_id, "week": 0, "month": 0, "year": 0, "all_time": 0, "decayed": 0.0}
-            for user_id in chunk])
+        create_score_rows(chunk)
         db.session.execute(select(table.c.user_id).where(table.c.user_id.in_(chunk))
                            .order_by(table.c.user_id).with_for_update(key_share=True))
 

@@ -56,7 +56,8 @@ class ContributionEvent(db.Model):
     actor_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     kind: Mapped[str] = mapped_column(String(16))
     post_id: Mapped[int | None] = mapped_column(ForeignKey("posts.id"), index=True)
-    link_id: Mapped[int | None] = mapped_column(ForeignKey("links.id"))
+    # Indexed: rejecting or re-verifying a link reverses its events under the link's lock.
+    link_id: Mapped[int | None] = mapped_column(ForeignKey("links.id"), index=True)
     points: Mapped[int]
     # Why an event counts for less than its kind's points ("capped: ..."), else None.
     note: Mapped[str | None] = mapped_column(String(200))
@@ -83,15 +84,11 @@ class MemberScore(db.Model):
     """
 
     __tablename__ = "member_scores"
-    __table_args__ = (
-        Index("ix_member_scores_week", "week"),
-        Index("ix_member_scores_month", "month"),
-        Index("ix_member_scores_year", "year"),
-        Index("ix_member_scores_all_time", "all_time"),
-        Index("ix_member_scores_decayed", "decayed"),
-    )
 
     user_id: Mapped[int] = mapped_column(ForeignKey("users.id"), primary_key=True)
+    # The member's username_key, copied when the row is created (usernames never change),
+    # so that ties are ordered by the index without joining users.
+    username_key: Mapped[str] = mapped_column(String(32), default="")
     week: Mapped[int] = mapped_column(default=0)
     month: Mapped[int] = mapped_column(default=0)
     year: Mapped[int] = mapped_column(default=0)
@@ -99,3 +96,24 @@ class MemberScore(db.Model):
     decayed: Mapped[float] = mapped_column(Float, default=0.0)
 
     user: Mapped[User] = relationship()
+
+
+# One index per window in the leaderboard's order (score high to low, ties by username):
+# a page of it, and a member's rank (a count of those above), read the index alone.
+for _name in ("week", "month", "year", "all_time", "decayed"):
+    Index(f"ix_member_scores_{_name}_rank", MemberScore.__table__.c[_name].desc(),
+          MemberScore.__table__.c.username_key)
+
+
+def create_score_rows(user_ids) -> None:
+    """Each member's score row, at zero with their username_key, where it is missing."""
+    from sqlalchemy import literal, select
+
+    from forum.database import insert_ignore
+
+    users = User.__table__
+    zero = [literal(0).label(name) for name in ("week", "month", "year", "all_time")]
+    db.session.execute(insert_ignore(MemberScore.__table__).from_select(
+        ["user_id", "username_key", "week", "month", "year", "all_time", "decayed"],
+        select(users.c.id, users.c.username_key, *zero, literal(0.0).label("decayed"))
+        .where(users.c.id.in_(list(user_ids)))))

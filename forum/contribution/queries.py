@@ -75,21 +75,23 @@ def _counts(model, post_ids: list[int], viewer_id: int | None):
 
 
 def post_stats(post_ids: list[int], viewer_id: int | None) -> dict[int, PostStats]:
-    """Helpful and share counts for ``post_ids``, which the viewer gave, and each author's
-    score: three queries."""
+    """Helpful and share counts for ``post_ids``, each author's score, and (for a member)
+    which of them the viewer marked and shared: two queries, three for a member."""
     stats = {post_id: PostStats() for post_id in post_ids}
     if not post_ids:
         return stats
-    for post_id, count, mine in _counts(HelpfulMark, post_ids, viewer_id):
-        stats[post_id].helpful, stats[post_id].marked = count, bool(mine)
-    for post_id, count, mine in _counts(Share, post_ids, viewer_id):
-        stats[post_id].shares, stats[post_id].shared = count, bool(mine)
-    for post_id, score in db.session.execute(
-        select(Post.id, MemberScore.all_time)
-        .join(MemberScore, MemberScore.user_id == Post.author_id)
+    for post_id, helpful, score in db.session.execute(
+        select(Post.id, Post.helpful_count, MemberScore.all_time)
+        .outerjoin(MemberScore, MemberScore.user_id == Post.author_id)
         .where(Post.id.in_(post_ids))
     ):
-        stats[post_id].author_score = score
+        stats[post_id].helpful, stats[post_id].author_score = helpful, score or 0
+    for post_id, count, mine in _counts(Share, post_ids, viewer_id):
+        stats[post_id].shares, stats[post_id].shared = count, bool(mine)
+    if viewer_id is not None:
+        for post_id in db.session.scalars(select(HelpfulMark.post_id).where(
+                HelpfulMark.user_id == viewer_id, HelpfulMark.post_id.in_(post_ids))):
+            stats[post_id].marked = True
     return stats
 
 
@@ -154,9 +156,9 @@ def leaderboard(period: str, page: int, per_page: int = LEADERBOARD_PER_PAGE,
     column = score_column(period)
     rows = db.session.execute(
         select(User.username, column, MemberScore.all_time, User.id)
-        .join(User, User.id == MemberScore.user_id)
+        .select_from(MemberScore).join(User, User.id == MemberScore.user_id)
         .where(positive(column))
-        .order_by(column.desc(), User.username_key)
+        .order_by(column.desc(), MemberScore.username_key)
         .offset((page - 1) * per_page).limit(per_page)
     ).all()
     total = members_with_points(period)

@@ -9,7 +9,7 @@ requests cannot leave two.
 """
 from dataclasses import dataclass
 
-from sqlalchemy import select
+from sqlalchemy import select, update
 from sqlalchemy.exc import IntegrityError
 
 from forum import locking, pagecache, permissions
@@ -81,6 +81,13 @@ def _flush_unique() -> bool:
     return True
 
 
+def count_mark(post_id: int, change: int) -> None:
+    """Keep ``Post.helpful_count`` in step with the marks, under the post's lock. A plain
+    UPDATE: a mark must not raise the post's version, or an edit open meanwhile would fail."""
+    db.session.execute(update(Post.__table__).where(Post.__table__.c.id == post_id)
+                       .values(helpful_count=Post.__table__.c.helpful_count + change))
+
+
 @retrying
 def toggle_helpful(post_id: int, member: User) -> Outcome:
     """Mark a post helpful, or take the mark back; the author gets (or loses) its points."""
@@ -91,6 +98,7 @@ def toggle_helpful(post_id: int, member: User) -> Outcome:
         HelpfulMark.post_id == post.id, HelpfulMark.user_id == member.id))
     if mark is not None:
         db.session.delete(mark)
+        count_mark(post.id, -1)
         ledger.reverse_where("the mark was taken back", kind="helpful", post_id=post.id,
                              actor_id=member.id)
         db.session.commit()
@@ -99,6 +107,7 @@ def toggle_helpful(post_id: int, member: User) -> Outcome:
     db.session.add(HelpfulMark(post_id=post.id, user_id=member.id))
     if not _flush_unique():
         return Outcome(post_id, True, thread_id)
+    count_mark(post_id, 1)
     author_id = post.author_id
     ledger.record("helpful", author_id, member.id, post_id=post.id)
     db.session.commit()

@@ -16,12 +16,12 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from functools import lru_cache
 
-from sqlalchemy import (DateTime, Integer, String, bindparam, cast, func, literal, null, select,
+from sqlalchemy import (DateTime, Integer, String, bindparam, cast, literal, null, select,
                         type_coerce, union_all)
 from sqlalchemy.orm import contains_eager
 
 from forum.accounts.models import User
-from forum.contribution.models import HelpfulMark, Share
+from forum.contribution.models import Share
 from forum.database import read_validator
 from forum.extensions import db
 from forum.links.models import Link
@@ -168,11 +168,10 @@ def in_scope(statement, scope: Scope):
     elif scope.kind == "member":
         statement = statement.where(Post.author_id == owner_id(scope))
     if scope.helpful:
-        marks = (select(func.count()).select_from(HelpfulMark)
-                 .where(HelpfulMark.post_id == Post.id).scalar_subquery())
         statement = statement.where(
             Post.position > 1,
-            (Thread.accepted_post_id == Post.id) | (marks >= bindparam("min", type_=Integer)))
+            (Thread.accepted_post_id == Post.id)
+            | (Post.helpful_count >= bindparam("min", type_=Integer)))
     # Ids (and, in a thread, positions) grow with time: an index orders them without a sort.
     newest = Post.position.desc() if scope.kind == "thread" else Post.id.desc()
     return statement.order_by(newest).limit(FEED_SIZE)

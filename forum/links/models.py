@@ -30,6 +30,8 @@ class Link(db.Model):
     __table_args__ = (
         UniqueConstraint("source_url", "target_url"),
         Index("ix_links_target_thread", "target_thread_id", "status"),
+        # The moderation queue: pending links, oldest first.
+        Index("ix_links_status", "status", "created_at", "id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)

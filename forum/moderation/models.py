@@ -1,6 +1,6 @@
 from datetime import datetime
 
-from sqlalchemy import ForeignKey, String, Text
+from sqlalchemy import ForeignKey, Index, String, Text, text
 from sqlalchemy.orm import Mapped, mapped_column, relationship
 
 from forum.accounts.models import User
@@ -12,6 +12,11 @@ class Flag(db.Model):
     """A member's report that a post needs a moderator's eyes."""
 
     __tablename__ = "flags"
+    __table_args__ = (
+        # The queue reads open flags oldest first: a partial index holds only those.
+        Index("ix_flags_open", "created_at", "id", postgresql_where=text("resolved_at IS NULL"),
+              sqlite_where=text("resolved_at IS NULL")),
+    )
 
     id: Mapped[int] = mapped_column(primary_key=True)
     post_id: Mapped[int] = mapped_column(ForeignKey("posts.id"), index=True)

@@ -10,10 +10,9 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 
 from flask import current_app, url_for
-from sqlalchemy import func, or_, select, update
+from sqlalchemy import or_, select, update
 
 from forum.accounts.models import Follow, User
-from forum.contribution.models import HelpfulMark
 from forum.extensions import db
 from forum.mail import mail_base_url, send_mail
 from forum.markup import plain_text
@@ -45,18 +44,15 @@ class Pick:
 
 def week_best(now: datetime) -> list[Pick]:
     """The week's valuable replies, the accepted first, then by helpful marks."""
-    marks = (select(HelpfulMark.post_id, func.count().label("marks"))
-             .group_by(HelpfulMark.post_id).subquery())
     accepted = Thread.accepted_post_id == Post.id
     rows = db.session.execute(
         select(Post.id, Post.thread_id, Thread.category_id, Post.author_id, Thread.title,
-               User.username, func.coalesce(marks.c.marks, 0), accepted, Post.html)
+               User.username, Post.helpful_count, accepted, Post.html)
         .join(Thread, Thread.id == Post.thread_id).join(User, User.id == Post.author_id)
-        .outerjoin(marks, marks.c.post_id == Post.id)
         .where(Post.position > 1, Post.created_at >= now - timedelta(days=7),
                Post.deleted_at.is_(None), Post.hidden_at.is_(None), Thread.deleted_at.is_(None),
-               or_(accepted, marks.c.marks > 0))
-        .order_by(accepted.desc(), func.coalesce(marks.c.marks, 0).desc(), Post.id)
+               or_(accepted, Post.helpful_count > 0))
+        .order_by(accepted.desc(), Post.helpful_count.desc(), Post.id)
         .limit(CANDIDATES)).all()
     picks = []
     for post_id, thread_id, category_id, author_id, title, author, count, is_accepted, html in rows:

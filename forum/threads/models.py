@@ -127,6 +127,9 @@ class Post(db.Model):
     created_at: Mapped[datetime] = mapped_column(default=utcnow, index=True)
     edited_at: Mapped[datetime | None]
     version: Mapped[int] = mapped_column(default=1)
+    # How many members marked it helpful: kept by forum/contribution/services.py under the
+    # post's lock, so feeds and pages read a column instead of counting marks.
+    helpful_count: Mapped[int] = mapped_column(default=0, server_default="0")
     hidden_at: Mapped[datetime | None]
     hidden_reason: Mapped[str | None] = mapped_column(String(500))
     deleted_at: Mapped[datetime | None]

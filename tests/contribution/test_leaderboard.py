@@ -11,7 +11,7 @@ def scored(make, scores: dict[str, int], column: str = "month") -> dict:
     members = {}
     for name, points in scores.items():
         members[name] = make.user(name)
-        row = MemberScore(user_id=members[name].id, week=1, month=1, year=1, all_time=1,
+        row = MemberScore(user_id=members[name].id, username_key=name.lower(), week=1, month=1, year=1, all_time=1,
                           decayed=0.5)
         setattr(row, column, points)
         db.session.add(row)

@@ -4,7 +4,7 @@ import re
 import feedparser
 import pytest
 
-from forum.contribution.models import HelpfulMark, Share
+from forum.contribution.models import Share
 from forum.extensions import db
 from forum.links.models import Link
 from forum.threads import services
@@ -177,10 +177,9 @@ def test_helpful_feeds_hold_accepted_and_marked_replies(client, forum, make):
     third = make.reply(thread, forum["bob"], "A third answer.")
     carol, dave = make.user("carol"), make.user("dave")
     opening = thread_opening(thread)
-    db.session.add_all([HelpfulMark(post_id=third.id, user_id=carol.id),
-                        HelpfulMark(post_id=third.id, user_id=dave.id),
-                        HelpfulMark(post_id=forum["second"].id, user_id=carol.id),
-                        HelpfulMark(post_id=opening.id, user_id=carol.id)])  # not a reply
+    for post, member in ((third, carol), (third, dave), (forum["second"], carol),
+                         (opening, carol)):  # the opening post is not a reply
+        make.mark(post, member)
     thread.accepted_post_id = forum["first"].id
     db.session.commit()
     expected = [permalink(third), permalink(forum["second"]), permalink(forum["first"])]

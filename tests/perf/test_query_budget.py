@@ -5,7 +5,7 @@ renders and fills the page cache) and a visitor's repeat visit (the cache answer
 validator query). Then the data grows and the counts must not move.
 """
 
-from forum.contribution.models import HelpfulMark, Share
+from forum.contribution.models import Share
 from forum.extensions import cache, db
 from forum.links.models import Link
 
@@ -37,8 +37,8 @@ def grow_thread(make, thread, replies: int, start: int = 0):
         posts.append(make.reply(thread, author, f"Reply number {i} with **Markdown**."))
     fan = make.user(f"fan{start}")
     for post in posts:
-        db.session.add_all([HelpfulMark(post_id=post.id, user_id=fan.id),
-                            Share(post_id=post.id, user_id=fan.id)])
+        make.mark(post, fan)
+        db.session.add(Share(post_id=post.id, user_id=fan.id))
         db.session.add(Link(kind="webmention", status="approved",
                             source_url=f"https://example.org/{post.id}",
                             target_url=f"https://forum.example/t/{thread.id}",
