@@ -51,6 +51,17 @@ def with_read_state(statement, reader_id: int | None):
     return statement.add_columns(position, new)
 
 
+def read_position(statement, reader_id: int | None):
+    """``statement`` (over Thread) with one more column: how far the reader has read the
+    thread (None: never opened); for a visitor, the statement as it is."""
+    if reader_id is None:
+        return statement
+    return statement.add_columns(
+        select(ReadState.position)
+        .where(ReadState.user_id == reader_id, ReadState.thread_id == Thread.id)
+        .correlate(Thread).scalar_subquery())
+
+
 def read_marks(rows, reader_id: int | None) -> tuple[list, dict[int, ReadMark]]:
     """Split rows of :func:`with_read_state` into the threads and their marks by thread id."""
     if reader_id is None:

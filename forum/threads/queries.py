@@ -4,12 +4,13 @@ from math import ceil
 
 from flask import current_app
 from sqlalchemy import func, select
-from sqlalchemy.orm import contains_eager, selectinload
+from sqlalchemy.orm import contains_eager, defer, joinedload, selectinload
 
 from forum import permissions
+from forum.accounts.models import User
 from forum.extensions import db
 from forum.permissions import VISITOR, visible_posts, visible_threads
-from forum.reading.queries import read_marks, with_read_state
+from forum.reading.queries import read_marks, read_position, with_read_state
 from forum.web import Paginated
 from forum.threads.models import Category, Post, PostRevision, Tag, Thread, thread_tags
 
@@ -87,6 +88,17 @@ def get_thread(thread_id: int, viewer=VISITOR) -> Thread | None:
         visible_threads(viewer).where(Thread.id == thread_id).options(selectinload(Thread.tags)))
 
 
+def thread_for_reader(thread_id: int, reader_id: int | None) -> tuple[Thread | None, int | None]:
+    """The thread (as :func:`get_thread`) and how far ``reader_id`` has read it (None: never
+    opened, or a visitor), in the same query."""
+    row = db.session.execute(read_position(
+        visible_threads(VISITOR).where(Thread.id == thread_id)
+        .options(selectinload(Thread.tags)), reader_id)).first()
+    if row is None:
+        return None, None
+    return row[0], (row[1] if reader_id is not None else None)
+
+
 def get_post(post_id: int, viewer, placeholders: bool = False) -> Post | None:
     """The post, if ``viewer`` may read it (:func:`permissions.can_see_post`); with
     ``placeholders``, also a hidden one whose place the thread page keeps."""
@@ -130,8 +142,18 @@ def thread_posts(thread: Thread, page: int, viewer, placeholders: bool = True) -
         visible_posts(viewer, placeholders=placeholders)
         .where(Post.thread_id == thread.id,
                (Post.position == 1) | Post.position.between(first, first + per_page - 1))
+        .options(*POST_PAGE_LOAD)
         .order_by(Post.position)
     ).all()
+
+
+# What a page of posts loads: the Markdown source only when asked for (quoting, the API),
+# and of each author what the post templates show.
+POST_PAGE_LOAD = (
+    defer(Post.body),
+    joinedload(Post.author, innerjoin=True).load_only(
+        User.id, User.username, User.role, User.suspended_at, User.deleted_at),
+)
 
 
 def posts_by_ids(ids: list[int], viewer) -> list[Post]:

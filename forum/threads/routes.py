@@ -15,6 +15,7 @@ from forum.threads import drafts, history, queries, services
 from forum.threads.forms import ReplyForm
 from forum.threads.page_urls import PageUrls
 from forum.threads.excerpts import search_excerpt
+from forum.threads.fragments import PostFragments
 from forum.threads.search import matching_post_ids
 from forum.web import page_number, see_other
 
@@ -86,7 +87,10 @@ def tag(name):
     return render_template("threads/tag.html", tag=tag, threads=threads, reading=threads.reading)
 
 
-def render_thread(thread, page: int, form=None, error=None, status=200):
+def render_thread(thread, page: int, form=None, error=None, status=200,
+                  read_up_to: int | None = None):
+    """The thread page; ``read_up_to``, where known, is how far the member had read it, so
+    that a page they have read already stores nothing."""
     pages = queries.reply_pages(thread)
     if page > pages:
         abort(404, "That thread has no such page.")
@@ -96,32 +100,32 @@ def render_thread(thread, page: int, form=None, error=None, status=200):
     if viewer_id and status == 200 and posts:
         # Read up to the page's last post; on the last page, to the thread's last position
         # (so replies deleted at the end never count as new).
-        reading_state.saw(viewer_id, thread.id,
-                          thread.post_count if page == pages else posts[-1].position)
+        seen = thread.post_count if page == pages else posts[-1].position
+        if read_up_to is None or seen > read_up_to:
+            reading_state.saw(viewer_id, thread.id, seen)
+    stats = post_stats([p.id for p in posts], viewer_id)
+    own = [p.id for p in posts if p.author_id == viewer_id]
+    mentions = mentions_by_post(own) if own else {}
+    token = generate_csrf()
     return render_template(
         "threads/thread.html",
         thread=thread,
         posts=posts,
-        stats=post_stats([p.id for p in posts], viewer_id),
+        stats=stats,
         pingbacks=thread_pingbacks(thread.id),
-        mentions=mentions_by_post([p.id for p in posts if p.author_id == viewer_id]
-                                  if viewer_id else None),
+        mentions=mentions,
+        post_fragment=PostFragments(thread, page, posts, current_user, stats, closed, token,
+                                    mentions),
         page=page,
         pages=pages,
         page_urls=PageUrls(thread, page),
-        csrf_token=same_csrf_token(),
+        csrf_token=lambda: token,  # the page's one token for its many forms
         closed=closed,
         closed_reason=closed_reason,
         form=form or ReplyForm(data={"body": quoted(posts)}),
         action_form=ConfirmForm(),
         error=error,
     ), status
-
-
-def same_csrf_token():
-    """The page's one CSRF token for its many forms, without Flask-WTF's lookups per form."""
-    token = generate_csrf()
-    return lambda: token
 
 
 def quoted(posts) -> str:
@@ -143,8 +147,10 @@ def show_thread(thread_id, slug=None):
     page = page_number()
 
     def render():
-        thread = queries.get_thread(thread_id) or abort(404, "There is no such thread.")
-        return render_thread(thread, page)
+        thread, read_up_to = queries.thread_for_reader(thread_id, reader_id())
+        if thread is None:
+            abort(404, "There is no such thread.")
+        return render_thread(thread, page, read_up_to=read_up_to)
 
     return pagecache.serve(lambda: pagecache.thread_validator(thread_id), render)
 

@@ -13,6 +13,7 @@ def test_thread_page_queries_do_not_grow_with_replies(client, make, count_querie
     small = make.thread(author=authors[0], tags="a, b")
     large = make.thread(author=authors[0], tags="a, b")
     make.reply(small, authors[1])
+    make.reply(small, authors[2])  # the member below has posts on both pages
     for i in range(60):
         make.reply(large, authors[i % 6], f"reply {i}")
     anonymous = (queries_for(client, count_queries, f"/t/{small.id}"),
@@ -23,6 +24,9 @@ def test_thread_page_queries_do_not_grow_with_replies(client, make, count_querie
               queries_for(client, count_queries, f"/t/{large.id}"))
     assert member[0] == member[1]
     assert member[1] <= 12
+    # A member with no post on the page is not asked about their posts' mentions.
+    login_as(make.user())
+    assert queries_for(client, count_queries, f"/t/{large.id}") == member[1] - 1
 
 
 def test_listing_queries_do_not_grow_with_threads(client, make, count_queries):
