@@ -68,7 +68,7 @@ def threads():
         tag = queries.tag_by_name(name) or abort(404, "No thread has that tag.")
         listing = queries.tag_threads(tag, page)
     else:
-        listing = queries.thread_page(queries.listed_threads(), page)
+        listing = queries.thread_page(queries.listed_threads(), page, "all")
     return jsonify(threads=[thread_json(t) for t in listing.items], page=listing.page,
                    pages=listing.pages)
 

@@ -23,23 +23,24 @@ class FlaggedPost:
 
 
 def flagged_posts(limit: int = QUEUE_LIMIT) -> list[FlaggedPost]:
-    """Posts with open flags, the longest-waiting first, each with its open flags."""
-    flags = db.session.scalars(
-        select(Flag).where(Flag.resolved_at.is_(None))
-        .options(joinedload(Flag.user))
-        .order_by(Flag.created_at, Flag.id)
-    ).all()
-    by_post: dict[int, list[Flag]] = {}
-    for flag in flags:
-        by_post.setdefault(flag.post_id, []).append(flag)
-    post_ids = list(by_post)[:limit]
+    """Posts with open flags, the longest-waiting first, each with its open flags: the first
+    ``limit`` posts are chosen before any flag is loaded."""
+    first = func.min(Flag.created_at)
+    post_ids = db.session.scalars(
+        select(Flag.post_id).join(Post, Post.id == Flag.post_id)
+        .where(Flag.resolved_at.is_(None), Post.deleted_at.is_(None))
+        .group_by(Flag.post_id).order_by(first, func.min(Flag.id)).limit(limit)).all()
     if not post_ids:
         return []
+    by_post: dict[int, list[Flag]] = {post_id: [] for post_id in post_ids}
+    for flag in db.session.scalars(
+        select(Flag).where(Flag.resolved_at.is_(None), Flag.post_id.in_(post_ids))
+        .options(joinedload(Flag.user)).order_by(Flag.created_at, Flag.id)
+    ):
+        by_post[flag.post_id].append(flag)
     posts = {post.id: post for post in db.session.scalars(
-        select(Post).where(Post.id.in_(post_ids), Post.deleted_at.is_(None))
-        .options(selectinload(Post.thread))
-    )}
-    return [FlaggedPost(posts[i], by_post[i]) for i in post_ids if i in posts]
+        select(Post).where(Post.id.in_(post_ids)).options(selectinload(Post.thread)))}
+    return [FlaggedPost(posts[i], by_post[i]) for i in post_ids if i in posts and by_post[i]]
 
 
 def pending_count() -> int:

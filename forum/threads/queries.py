@@ -6,9 +6,9 @@ from flask import current_app
 from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager, defer, joinedload, selectinload
 
-from forum import permissions
+from forum import pagecache, permissions
 from forum.accounts.models import User
-from forum.extensions import db
+from forum.extensions import cache, db
 from forum.permissions import VISITOR, visible_posts, visible_threads
 from forum.reading.queries import read_marks, read_position, with_read_state
 from forum.web import Paginated
@@ -30,20 +30,33 @@ def listed_threads():
     return visible_threads(VISITOR).options(selectinload(Thread.tags))
 
 
-def thread_page(statement, page: int, per_page: int | None = None,
+def thread_page(statement, page: int, scope: str, per_page: int | None = None,
                 reader_id: int | None = None) -> Page:
-    """A page of threads by last activity; ``statement`` filters :func:`listed_threads`.
+    """A page of threads by last activity; ``statement`` filters :func:`listed_threads`, and
+    ``scope`` names that filter for the cached count (:func:`listed_count`).
 
     With ``reader_id``, each thread's read state comes in the same query.
     """
     per_page = per_page or current_app.config["THREADS_PER_PAGE"]
-    total = db.session.scalar(select(func.count()).select_from(statement.subquery()))
-    pages = max(1, ceil(total / per_page))
+    pages = max(1, ceil(listed_count(statement, scope) / per_page))
     rows = db.session.execute(with_read_state(
         statement.order_by(Thread.last_activity_at.desc(), Thread.id.desc())
         .offset((page - 1) * per_page).limit(per_page), reader_id)).all()
     threads, reading = read_marks(rows, reader_id)
     return Page(threads, page, pages, reading)
+
+
+def listed_count(statement, scope: str) -> int:
+    """How many threads ``statement`` lists, counted once per change to any thread: the count
+    is kept in the cache under the newest thread revision (forum/pagecache.py), which every
+    write that could change it raises, so members' listings do not count every thread on
+    every view."""
+    key = f"forum:listed:{scope}:{pagecache.listing_validator()}"
+    total = cache.get(key)
+    if total is None:
+        total = db.session.scalar(select(func.count()).select_from(statement.subquery()))
+        cache.set(key, total, timeout=current_app.config["CACHE_DEFAULT_TIMEOUT"])
+    return total
 
 
 def categories() -> list[Category]:
@@ -67,19 +80,19 @@ def pinned_threads(reader_id: int | None = None) -> Page:
 
 
 def home_threads(page: int, reader_id: int | None = None) -> Page:
-    return thread_page(listed_threads().where(Thread.pinned.is_(False)), page,
+    return thread_page(listed_threads().where(Thread.pinned.is_(False)), page, "home",
                        reader_id=reader_id)
 
 
 def category_threads(category: Category, page: int, reader_id: int | None = None) -> Page:
     return thread_page(listed_threads().where(Thread.category_id == category.id), page,
-                       reader_id=reader_id)
+                       f"category:{category.id}", reader_id=reader_id)
 
 
 def tag_threads(tag: Tag, page: int, reader_id: int | None = None) -> Page:
     return thread_page(listed_threads().where(
         Thread.id.in_(select(thread_tags.c.thread_id).where(thread_tags.c.tag_id == tag.id))), page,
-        reader_id=reader_id)
+        f"tag:{tag.id}", reader_id=reader_id)
 
 
 def get_thread(thread_id: int, viewer=VISITOR) -> Thread | None:

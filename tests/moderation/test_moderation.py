@@ -342,3 +342,21 @@ def test_lifting_a_moderator_s_abuse_suspension_restores_the_accept_they_made(cl
     assert replier_score() == 0
     client.post(f"/u/{mod.username}/unsuspend", data={"reason": "Reviewed"})
     assert replier_score() == 15
+
+
+def test_the_queue_holds_the_longest_waiting_flagged_posts_first_and_no_deleted_ones(app, make, mod):
+    from forum.moderation import queries, services
+    from forum.threads.services import delete_post
+
+    thread = make.thread(make.user("op"))
+    flaggers = [make.user(f"flagger{i}") for i in range(2)]
+    posts = [make.reply(thread, make.user(f"writer{i}"), f"Reply {i}") for i in range(4)]
+    for post in (posts[2], posts[0], posts[3], posts[1]):  # flagged in this order
+        for flagger in flaggers:
+            services.flag_post(post.id, flagger, "spam")
+    delete_post(posts[2], mod)  # the first flagged is gone: it takes no place in the queue
+    queue = queries.flagged_posts(limit=2)
+    assert [entry.post.id for entry in queue] == [posts[0].id, posts[3].id]
+    assert all(len(entry.flags) == 2 for entry in queue)
+    assert [entry.post.id for entry in queries.flagged_posts()] == [posts[0].id, posts[3].id,
+                                                                   posts[1].id]

@@ -37,3 +37,19 @@ def test_listing_queries_do_not_grow_with_threads(client, make, count_queries):
         make.thread(author=make.user(), category=category, tags=f"t{i}, x")
     many = queries_for(client, count_queries, "/c/busy"), queries_for(client, count_queries, "/")
     assert few == many
+
+
+def test_a_listing_counts_its_threads_once_per_change(app, client, make, count_queries, login_as):
+    app.config["THREADS_PER_PAGE"] = 2
+    category = make.category("busy")
+    for i in range(3):
+        make.thread(category=category, title=f"Thread {i}")
+    login_as(make.user("reader"))  # members' listings are fresh renders
+    client.get("/c/busy")
+    with count_queries() as queries:
+        page = client.get("/c/busy").get_data(as_text=True)
+    assert not [q for q in queries if "count(*)" in q.lower() and "FROM (SELECT" in q]
+    assert "/c/busy?page=2" in page and "/c/busy?page=3" not in page
+    make.thread(category=category, title="Thread 3")
+    make.thread(category=category, title="Thread 4")
+    assert "/c/busy?page=3" in client.get("/c/busy").get_data(as_text=True)
