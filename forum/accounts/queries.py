@@ -30,6 +30,20 @@ def is_following(follower_id: int | None, followed_id: int) -> bool:
     return follower_id is not None and db.session.get(Follow, (follower_id, followed_id)) is not None
 
 
+def profile_validator(user: User) -> str:
+    """What a visitor's cached profile is keyed on (forum/pagecache.py): the member's row as
+    the profile shows it (name, bio, role, suspension, trust), the contribution revision
+    (their ledger, ranks and follows: forum/contribution/revision.py) and the newest thread
+    revision (their posts: every post written, edited, hidden or deleted raises one)."""
+    from forum import pagecache
+    from forum.contribution import ledger, revision
+
+    ledger.sweep_if_due()
+    shown = (user.id, user.username, user.role, user.bio_html, user.suspended_at,
+             user.trusted_at, user.trusted_via, user.deleted_at)
+    return f"{shown!r}:{revision.current()}:{pagecache.listing_validator()}"
+
+
 def profile(user: User, page: int, viewer_id: int | None = None) -> dict:
     from forum.contribution.queries import profile_contribution
     from forum.reading.relationships import fading_prompts, relationships

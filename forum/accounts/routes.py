@@ -4,6 +4,7 @@ import time
 from flask import Blueprint, abort, flash, render_template, request, session, url_for
 from flask_login import current_user, login_required, logout_user
 
+from forum import pagecache
 from forum.accounts import addresses, mail_links, queries, reset, services, sessions, twofactor
 from forum.accounts.forms import (CodeForm, LoginForm, RegisterForm, ResetForm,
                                   ResetRequestForm)
@@ -142,6 +143,11 @@ def verify(token):
 @bp.get("/u/<username>")
 def profile(username):
     user = services.find_user(username) or abort(404, "There is no such member.")
-    viewer_id = current_user.id if current_user.is_authenticated else None
-    return render_template("accounts/profile.html", user=user,
-                           **queries.profile(user, page_number(), viewer_id))
+    page = page_number()
+
+    def render():
+        viewer_id = current_user.id if current_user.is_authenticated else None
+        return render_template("accounts/profile.html", user=user,
+                               **queries.profile(user, page, viewer_id))
+
+    return pagecache.serve(lambda: queries.profile_validator(user), render)

@@ -6,6 +6,7 @@ from werkzeug.security import check_password_hash, generate_password_hash
 
 from forum.accounts import sessions
 from forum.accounts.models import ROLES, ApiToken, Follow, RecoveryCode, User
+from forum.contribution import revision
 from forum.extensions import db
 from forum.errors import Refused
 from forum.markup import render_markdown
@@ -143,6 +144,12 @@ def delete_account(user: User, password: str) -> None:
     user.totp_secret = None
     user.totp_last_step = None
     user.deleted_at = now
+    # The leaderboard orders ties by the name it keeps beside the scores: the new one.
+    from forum.contribution.models import MemberScore
+
+    db.session.execute(update(MemberScore).where(MemberScore.user_id == user.id)
+                       .values(username_key=user.username_key))
+    revision.changed()  # follows went, the name changed: profiles and the leaderboard
     threads = set(db.session.scalars(select(Post.thread_id).where(Post.author_id == user.id)))
     db.session.commit()
     # Their name changes on every thread they wrote in: cached pages must show it. Each

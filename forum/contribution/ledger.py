@@ -28,7 +28,7 @@ from sqlalchemy import bindparam, func, insert, select, text, update
 
 from forum import jobs
 from forum.accounts.models import User
-from forum.contribution import rules
+from forum.contribution import revision, rules
 from forum.contribution.models import ContributionEvent, MemberScore, create_score_rows
 from forum.extensions import cache, db
 from forum.database import begin_write
@@ -227,6 +227,7 @@ def release_held(actor_id: int) -> int:
     """Reverse the member's held events (worth 0 points, so no score moves), noting that they
     are released: the acts that still stand are then recorded again as new events."""
     events = ContributionEvent.__table__
+    revision.changed()
     result = db.session.execute(
         update(events).where(events.c.actor_id == actor_id, events.c.held.is_(True),
                              events.c.reversed_at.is_(None))
@@ -240,6 +241,8 @@ SCORE_COLUMNS = ("week", "month", "year", "all_time", "decayed")
 def _apply(changes: dict[int, dict[str, float]]) -> None:
     """Add each member's score changes, in user-id order (the lock order): one executemany."""
     table = MemberScore.__table__
+    revision.changed()
+
     def amount(name: str, value: float):
         return float(value) if name == "decayed" else int(round(value))
 

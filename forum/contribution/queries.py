@@ -10,7 +10,7 @@ from sqlalchemy import Integer, func, select
 from sqlalchemy.orm import aliased
 
 from forum.accounts.models import User
-from forum.contribution import ledger, rules
+from forum.contribution import ledger, revision, rules
 from forum.contribution.trust import trust_columns, trust_state
 from forum.contribution.models import ContributionEvent, HelpfulMark, MemberScore, Share
 from forum.extensions import cache, db
@@ -141,6 +141,14 @@ def members_with_points(period: str) -> int:
         if interval:
             cache.set(key, total, timeout=interval)
     return total
+
+
+def leaderboard_validator(period: str) -> str:
+    """What a visitor's cached leaderboard page is keyed on (forum/pagecache.py): the
+    contribution revision, which every committed score change sets anew, and the period. The
+    ledger's sweep is queued from here too, as from a render, when due."""
+    ledger.sweep_if_due()
+    return f"{revision.current()}:{period}"
 
 
 def leaderboard(period: str, page: int, per_page: int = LEADERBOARD_PER_PAGE,

@@ -11,6 +11,7 @@ from flask_login import current_user
 
 from forum.accounts.queries import follow_counts
 from forum.accounts.services import find_user
+from forum import pagecache
 from forum.contribution import queries, rules, services
 from forum.errors import Refused, error_response
 from forum.extensions import db
@@ -131,8 +132,13 @@ def period_arg() -> str:
 @bp.get("/leaderboard")
 def leaderboard():
     period = period_arg()
-    board = queries.leaderboard(period, page_number())
-    if board.page > board.pages:
-        abort(404, "The leaderboard has no such page.")
-    return render_template("contribution/leaderboard.html", board=board, period=period,
-                           periods=queries.PERIODS, rules=rules)
+    page = page_number()
+
+    def render():
+        board = queries.leaderboard(period, page)
+        if board.page > board.pages:
+            abort(404, "The leaderboard has no such page.")
+        return render_template("contribution/leaderboard.html", board=board, period=period,
+                               periods=queries.PERIODS, rules=rules)
+
+    return pagecache.serve(lambda: queries.leaderboard_validator(period), render)

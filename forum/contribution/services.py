@@ -14,7 +14,7 @@ from sqlalchemy.exc import IntegrityError
 
 from forum import locking, pagecache, permissions
 from forum.accounts.models import Follow, User
-from forum.contribution import ledger, trust
+from forum.contribution import ledger, revision, trust
 from forum.contribution.models import ContributionEvent, HelpfulMark, Share
 from forum.database import retrying
 from forum.errors import Refused
@@ -175,6 +175,7 @@ def toggle_follow(followed: User, member: User) -> Outcome:
     check_can_recognize(member)
     refuse_unless(permissions.can_follow(member, followed), "You cannot follow yourself.")
     follow = db.session.get(Follow, (member.id, followed.id))
+    revision.changed()  # profiles show who follows whom
     if follow is not None:
         db.session.delete(follow)
         db.session.commit()

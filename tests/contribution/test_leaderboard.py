@@ -2,6 +2,7 @@
 import pytest
 
 from forum.contribution import queries
+from forum.contribution import revision
 from forum.contribution.models import MemberScore
 from forum.extensions import db
 
@@ -15,6 +16,7 @@ def scored(make, scores: dict[str, int], column: str = "month") -> dict:
                           decayed=0.5)
         setattr(row, column, points)
         db.session.add(row)
+    revision.changed()  # as the ledger says of every score it writes
     db.session.commit()
     return members
 
