@@ -180,7 +180,7 @@ def create_schema() -> None:
         search.install(connection)
 
 
-def read_validator(statement, params=None) -> list:
+def read_validator(statement, params=None, remember: bool = True) -> list:
     """The rows of a validator query, in as few round trips to the database as it takes.
 
     A validator read in this process within the last ``VALIDATOR_SECONDS`` (default 1) is
@@ -195,11 +195,12 @@ def read_validator(statement, params=None) -> list:
     never opens the request's session. A connection that turns out to be dead (the database
     restarted) is dropped with its pool and the query tried once more, as a ping would have.
     SQLite has no round trips to save. Used by the page cache and the feeds' 304 path.
+    ``remember=False`` reads afresh every time (a row whose writers mint no revision).
     """
     from forum.extensions import db
 
     seconds = current_app.config["VALIDATOR_SECONDS"]
-    if not seconds:
+    if not seconds or not remember:
         return _read_validator(db.engine, statement, params)
     key = (db.engine.url, statement, tuple(sorted((params or {}).items())))
     now = time.monotonic()

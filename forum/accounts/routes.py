@@ -142,12 +142,12 @@ def verify(token):
 
 @bp.get("/u/<username>")
 def profile(username):
-    user = services.find_user(username) or abort(404, "There is no such member.")
     page = page_number()
 
     def render():
+        user = services.find_user(username) or abort(404, "There is no such member.")
         viewer_id = current_user.id if current_user.is_authenticated else None
         return render_template("accounts/profile.html", user=user,
                                **queries.profile(user, page, viewer_id))
 
-    return pagecache.serve(lambda: queries.profile_validator(user), render)
+    return pagecache.serve(lambda: queries.profile_validator(username), render)

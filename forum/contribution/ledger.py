@@ -19,6 +19,7 @@ The trust gate lives here too: recognition from a giver not yet trusted is recor
 "released" when the giver becomes trusted, and the acts are recorded again as new events.
 Incoming links from other sites carry their ``source_host`` as the actor, for their cap.
 """
+import time
 from collections import defaultdict
 from dataclasses import dataclass
 from datetime import datetime, timedelta
@@ -294,15 +295,25 @@ def sweep(now: datetime | None = None) -> int:
     return moved
 
 
+_next_sweep_check = 0.0  # monotonic time before which this process does not ask again
+
+
 def sweep_if_due() -> None:
     """Queue a sweep, at most once per ``SCORE_SWEEP_SECONDS`` across all processes.
 
     Called by the pages that show scores, so windows are exact to within that interval without
     any scheduled job; the page itself only reads (a GET never commits): the sweep is a job.
+    A process asks the shared cache at most once a second, so a busy page pays nothing.
     """
+    global _next_sweep_check
     interval = current_app.config["SCORE_SWEEP_SECONDS"]
-    if interval and not cache.add("forum:ledger-sweep", 1, timeout=interval):
-        return
+    if interval:
+        now = time.monotonic()
+        if now < _next_sweep_check:
+            return
+        _next_sweep_check = now + min(1.0, interval)
+        if not cache.add("forum:ledger-sweep", 1, timeout=interval):
+            return
     jobs.enqueue(sweep_job)
 
 

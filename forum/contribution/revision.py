@@ -13,8 +13,10 @@ The writers say so with :func:`changed` in their transaction (forum/contribution
 for every event and score, forum/contribution/services.py for follows); :func:`init_app`
 installs the after-commit step that sets the new value.
 """
+import time
 import uuid
 
+from flask import current_app
 from sqlalchemy import event
 
 from forum.extensions import cache, db
@@ -28,14 +30,33 @@ def changed() -> None:
     db.session.info[CHANGED] = True
 
 
+# What this process read last, per app, and until when it may reuse it:
+# {app: (monotonic deadline, value)}.
+_remembered: dict[int, tuple[float, str]] = {}
+
+
 def current() -> str:
-    """The revision now (a constant until the first change the cache has seen)."""
-    return cache.get(KEY) or "0"
+    """The revision now (a constant until the first change the cache has seen).
+
+    Like the page cache's other validators (``forum.database.read_validator``), a value read
+    from a shared cache is reused for ``VALIDATOR_SECONDS``: this process's own changes are
+    seen at once, another process's within that time.
+    """
+    seconds = current_app.config["VALIDATOR_SECONDS"]
+    now = time.monotonic()
+    app = id(current_app._get_current_object())  # type: ignore[attr-defined]
+    remembered = _remembered.get(app)
+    if seconds and remembered is not None and remembered[0] > now:
+        return remembered[1]
+    value = cache.get(KEY) or "0"
+    _remembered[app] = (now + seconds, value)
+    return value
 
 
 def _after_commit(session) -> None:
     if session.info.pop(CHANGED, False):
         cache.set(KEY, uuid.uuid4().hex, timeout=0)
+        _remembered.clear()
 
 
 def _after_rollback(session) -> None:
