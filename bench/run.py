@@ -148,6 +148,7 @@ def pages(url: str) -> list[dict]:
             ("feed 304", "/feed.atom", None),
             ("thread (member)", f"/t/{hot.id}/{hot.slug}", "member"),
             ("home (member)", "/", "member"),
+            ("profile (member)", f"/u/{username}", "member"),
             ("search, no hits", "/search?q=zyzzogeton", "member"),
         ]
         # A member who reads and marks, not the top scorer whose profile is measured.
@@ -266,13 +267,19 @@ def main():
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--db", choices=["sqlite", "postgresql"], default="postgresql")
     parser.add_argument("--scale", type=float, default=1.0)
-    parser.add_argument("--workers", type=int, default=2)
-    parser.add_argument("--threads", type=int, default=4)
+    parser.add_argument("--workers", type=int, default=None,
+                        help="gunicorn workers (default: 2 with --redis, else 1, as gunicorn.conf.py)")
+    parser.add_argument("--threads", type=int, default=None,
+                        help="threads per worker (default: 4 with --redis, else 8)")
     parser.add_argument("--connections", type=int, default=16)
     parser.add_argument("--duration", type=int, default=10, help="seconds of load per page")
     parser.add_argument("--redis", nargs="?", const="redis://127.0.0.1:6379/0", default=None,
                         help="put the forum's caches on Redis (default redis://127.0.0.1:6379/0)")
     args = parser.parse_args()
+    # Served as it would be: without Redis the caches and limits are a process's own, so one
+    # process with threads (gunicorn.conf.py); with Redis, processes.
+    args.workers = args.workers or (2 if args.redis else 1)
+    args.threads = args.threads or (4 if args.redis else 8)
     if not shutil.which("wrk"):
         sys.exit("wrk is needed: apt-get install -y wrk")
     report = run(args)

@@ -31,7 +31,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     settings.finalize(app.config, app.instance_path)
 
     from forum import (contribution, database, errors, headers, jobs, links,  # noqa: F401 (models)
-                       mail, models, permissions, templating)
+                       mail, models, pagecache, permissions, templating)
     from forum.extensions import cache, csrf, db, limiter, login_manager, migrate
 
     db.init_app(app)
@@ -75,6 +75,7 @@ def create_app(test_config: dict | None = None, instance_path: str | None = None
     from forum import cli
 
     cli.init_app(app)
+    pagecache.init_app(app)
     if app.config["AUTO_MIGRATE"]:
         # Not now: importing the app, or `forum --help`, must never touch the database.
         database.migrate_before_first_use(app)

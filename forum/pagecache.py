@@ -18,13 +18,23 @@ that second.
 
 The closed state is computed at read time (auto-close happens with the calendar), and
 entries expire after ``PAGE_CACHE_SECONDS`` so that "3 minutes ago" stays roughly true.
+
+Views opt in with :func:`cached_page`, naming their validator. A visitor's request for such a
+page (no session or remember cookie, nothing in the query but ``page`` and ``period``) is
+answered by :class:`AnswerVisitors`, a WSGI layer in front of the app, straight from the
+cache when the page is there: the app's own request handling (sessions, log-in, limits) is
+for the requests that need it. A miss, and every other request, goes to the app as before.
 """
 import hashlib
+import re
 from collections.abc import Callable
+from functools import wraps
 
-from flask import abort, current_app, make_response, request, session
+from flask import Flask, abort, current_app, make_response, request, session
 from flask_login import current_user
 from sqlalchemy import bindparam, case, func, select, update
+from werkzeug.exceptions import HTTPException
+from werkzeug.http import parse_cookie
 from werkzeug.wrappers import Response
 
 from forum.database import read_validator
@@ -43,18 +53,24 @@ def anonymous_read() -> bool:
     return not current_user.is_authenticated and "_flashes" not in session
 
 
+def page_key(validator_value: str) -> str:
+    """The cache key of the page this request asks for, given its validator's value: the host,
+    the path and ``?page=`` (other query arguments must not change the page)."""
+    return "page:" + hashlib.blake2b(
+        f"{request.host}{request.path}?{request.args.get('page', '1')}|{validator_value}"
+        .encode(), digest_size=16).hexdigest()
+
+
 def serve(validator: Callable[[], str], render: Callable[[], object]) -> Response:
     """``render()`` for members; for visitors, the cached page while ``validator()`` holds.
 
     ``validator`` runs only for visitors; it returns the part of the cache key that changes
-    whenever the page would (it may abort, e.g. with a 404). Only 200 answers are kept. The
-    key holds the host, the path and ``?page=``: other query arguments must not change the page.
+    whenever the page would (it may abort, e.g. with a 404). Only 200 answers are kept.
     """
     if not anonymous_read():
         return make_response(render())
-    key = "page:" + hashlib.blake2b(
-        f"{request.host}{request.path}?{request.args.get('page', '1')}|{validator()}"
-        .encode(), digest_size=16).hexdigest()
+    # AnswerVisitors may have read the validator already (and missed): not twice.
+    key = request.environ.get("forum.page_key") or page_key(validator())
     hit = cache.get(key)
     if hit is not None:
         headers, body = hit
@@ -65,6 +81,89 @@ def serve(validator: Callable[[], str], render: Callable[[], object]) -> Respons
         cache.set(key, (headers, response.get_data()),
                   timeout=current_app.config["PAGE_CACHE_SECONDS"])
     return response
+
+
+def cached_page(validator: Callable[..., str]):
+    """Decorate a view whose page every visitor sees alike: visitors get it from the cache
+    while ``validator(**view_args)`` returns what it returned when the page was rendered.
+    The view itself renders (for members, and on a miss)."""
+    def decorate(view):
+        @wraps(view)
+        def serving(**args):
+            return serve(lambda: validator(**args), lambda: view(**args))
+
+        serving.page_validator = validator  # type: ignore[attr-defined]
+        return serving
+
+    return decorate
+
+
+# The only query arguments a page answered before the app may carry: anything else (and any
+# malformed byte) goes to the app, whose checks may refuse it.
+PLAIN_QUERY = re.compile(r"(?:page|period)=[A-Za-z0-9]{1,20}(?:&(?:page|period)=[A-Za-z0-9]{1,20})?")
+
+
+class AnswerVisitors:
+    """WSGI middleware: a visitor's cached page, without entering the app's request handling."""
+
+    def __init__(self, flask_app: Flask, wsgi_app):
+        self.flask_app = flask_app
+        self.wsgi_app = wsgi_app
+
+    def __call__(self, environ, start_response):
+        response = self.cached(environ)
+        if response is None:
+            return self.wsgi_app(environ, start_response)
+        return response(environ, start_response)
+
+    def cached(self, environ) -> Response | None:
+        app = self.flask_app
+        if environ.get("REQUEST_METHOD") not in ("GET", "HEAD") or not app.config["PAGE_CACHE_SECONDS"]:
+            return None
+        if not app.extensions.get("forum.migrated", True):
+            return None  # the embedded database is migrated by the app's first request
+        query = environ.get("QUERY_STRING", "")
+        if query and not PLAIN_QUERY.fullmatch(query):
+            return None
+        if environ.get("HTTP_COOKIE"):
+            cookies = parse_cookie(environ)
+            if app.config["SESSION_COOKIE_NAME"] in cookies or \
+                    app.config.get("REMEMBER_COOKIE_NAME", "remember_token") in cookies:
+                return None  # perhaps a member, or flashed messages: the app decides
+        from forum.errors import malformed_address
+
+        if malformed_address(environ):
+            return None
+        try:
+            endpoint, args = app.url_map.bind_to_environ(environ).match()
+        except HTTPException:
+            return None
+        validator = getattr(app.view_functions.get(endpoint), "page_validator", None)
+        if validator is None:
+            return None
+        with app.request_context(environ):
+            try:
+                key = page_key(validator(**args))
+                hit = cache.get(key)
+            except HTTPException:
+                return None  # e.g. no such thread: the app answers
+            except Exception:  # the database or the cache is down: the app answers for it
+                current_app.logger.warning("page cache unavailable", exc_info=True)
+                return None
+            if hit is None:
+                environ["forum.page_key"] = key  # the app renders and stores it under this key
+                return None
+            headers, body = hit
+            # The app's own after-request steps (security and discovery headers), as for
+            # any page it answers; the page depends on the cookie (members get their own).
+            response = app.process_response(Response(body, 200, headers))
+            response.vary.add("Cookie")
+            return response
+
+
+def init_app(app: Flask) -> None:
+    """Answer visitors' cached pages in front of the app (after the blueprints registered)."""
+    app.wsgi_app = AnswerVisitors(app, app.wsgi_app)  # type: ignore[method-assign]
 
 
 THREAD_STATE = None

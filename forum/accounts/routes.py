@@ -141,13 +141,10 @@ def verify(token):
 
 
 @bp.get("/u/<username>")
+@pagecache.cached_page(queries.profile_validator)
 def profile(username):
     page = page_number()
-
-    def render():
-        user = services.find_user(username) or abort(404, "There is no such member.")
-        viewer_id = current_user.id if current_user.is_authenticated else None
-        return render_template("accounts/profile.html", user=user,
-                               **queries.profile(user, page, viewer_id))
-
-    return pagecache.serve(lambda: queries.profile_validator(username), render)
+    user = services.find_user(username) or abort(404, "There is no such member.")
+    viewer_id = current_user.id if current_user.is_authenticated else None
+    return render_template("accounts/profile.html", user=user,
+                           **queries.profile(user, page, viewer_id))

@@ -130,15 +130,11 @@ def period_arg() -> str:
 
 
 @bp.get("/leaderboard")
+@pagecache.cached_page(lambda: queries.leaderboard_validator(request.args.get("period", "")))
 def leaderboard():
     period = period_arg()
-    page = page_number()
-
-    def render():
-        board = queries.leaderboard(period, page)
-        if board.page > board.pages:
-            abort(404, "The leaderboard has no such page.")
-        return render_template("contribution/leaderboard.html", board=board, period=period,
-                               periods=queries.PERIODS, rules=rules)
-
-    return pagecache.serve(lambda: queries.leaderboard_validator(period), render)
+    board = queries.leaderboard(period, page_number())
+    if board.page > board.pages:
+        abort(404, "The leaderboard has no such page.")
+    return render_template("contribution/leaderboard.html", board=board, period=period,
+                           periods=queries.PERIODS, rules=rules)

@@ -20,7 +20,7 @@ read*:
 The permission checks of forum/permissions.py are functions of exactly these, so two readers
 with the same key see the same HTML. A post showing the reader's own outgoing mentions, and a
 page with flashed messages, are rendered fresh. Each form's CSRF token is stored as a
-placeholder and filled in per reader. Entries expire after ``PAGE_CACHE_SECONDS`` (the
+placeholder and filled in per reader (a visitor's page has no form, and no token). Entries expire after ``PAGE_CACHE_SECONDS`` (the
 "3 minutes ago" texts), like the visitors' page cache, and 0 turns both off.
 """
 import hashlib
@@ -43,7 +43,7 @@ class PostFragments:
         self.token = token
         self.timeout = current_app.config["PAGE_CACHE_SECONDS"]
         self.keys: dict[int, str] = {}
-        if not self.timeout or not token or "_flashes" in session:
+        if not self.timeout or "_flashes" in session:
             self.found: dict[str, str] = {}
             return
         signed_in = bool(viewer is not None and viewer.is_authenticated)
@@ -78,6 +78,7 @@ class PostFragments:
         html = self.found.get(key)
         if html is None:
             html = str(caller())
-            cache.set(key, html.replace(self.token, TOKEN_PLACEHOLDER), timeout=self.timeout)
+            stored = html.replace(self.token, TOKEN_PLACEHOLDER) if self.token else html
+            cache.set(key, stored, timeout=self.timeout)
             return Markup(html)
-        return Markup(html.replace(TOKEN_PLACEHOLDER, self.token))
+        return Markup(html.replace(TOKEN_PLACEHOLDER, self.token) if self.token else html)

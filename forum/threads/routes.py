@@ -46,18 +46,15 @@ def reader_id() -> int | None:
 
 
 @bp.get("/")
+@pagecache.cached_page(pagecache.listing_validator)
 def index():
     page = page_number()
-
-    def render():
-        reader = reader_id()
-        pinned = queries.pinned_threads(reader) if page == 1 else queries.Page([], 1, 1)
-        threads = queries.home_threads(page, reader)
-        return render_template("threads/index.html", categories=queries.categories(),
-                               pinned=pinned.items, threads=threads,
-                               reading={**pinned.reading, **threads.reading})
-
-    return pagecache.serve(pagecache.listing_validator, render)
+    reader = reader_id()
+    pinned = queries.pinned_threads(reader) if page == 1 else queries.Page([], 1, 1)
+    threads = queries.home_threads(page, reader)
+    return render_template("threads/index.html", categories=queries.categories(),
+                           pinned=pinned.items, threads=threads,
+                           reading={**pinned.reading, **threads.reading})
 
 
 @bp.get("/welcome")
@@ -68,16 +65,13 @@ def welcome():
 
 
 @bp.get("/c/<slug>")
+@pagecache.cached_page(lambda slug: pagecache.listing_validator())
 def category(slug):
     page = page_number()
-
-    def render():
-        category = queries.category_by_slug(slug) or abort(404, "There is no such category.")
-        threads = queries.category_threads(category, page, reader_id())
-        return render_template("threads/category.html", category=category, threads=threads,
-                               reading=threads.reading)
-
-    return pagecache.serve(pagecache.listing_validator, render)
+    category = queries.category_by_slug(slug) or abort(404, "There is no such category.")
+    threads = queries.category_threads(category, page, reader_id())
+    return render_template("threads/category.html", category=category, threads=threads,
+                           reading=threads.reading)
 
 
 @bp.get("/tag/<name>")
@@ -106,7 +100,9 @@ def render_thread(thread, page: int, form=None, error=None, status=200,
     stats = post_stats([p.id for p in posts], viewer_id)
     own = [p.id for p in posts if p.author_id == viewer_id]
     mentions = mentions_by_post(own) if own else {}
-    token = generate_csrf()
+    # The page's one token for its many forms; a visitor sees no form, and gets no session
+    # cookie from reading (so pagecache.AnswerVisitors keeps answering them).
+    token = generate_csrf() if viewer_id else ""
     return render_template(
         "threads/thread.html",
         thread=thread,
@@ -143,16 +139,13 @@ def quoted(posts) -> str:
 
 @bp.get("/t/<int:thread_id>")
 @bp.get("/t/<int:thread_id>/<slug>")
+@pagecache.cached_page(lambda thread_id, slug=None: pagecache.thread_validator(thread_id))
 def show_thread(thread_id, slug=None):
     page = page_number()
-
-    def render():
-        thread, read_up_to = queries.thread_for_reader(thread_id, reader_id())
-        if thread is None:
-            abort(404, "There is no such thread.")
-        return render_thread(thread, page, read_up_to=read_up_to)
-
-    return pagecache.serve(lambda: pagecache.thread_validator(thread_id), render)
+    thread, read_up_to = queries.thread_for_reader(thread_id, reader_id())
+    if thread is None:
+        abort(404, "There is no such thread.")
+    return render_thread(thread, page, read_up_to=read_up_to)
 
 
 @bp.get("/t/<int:thread_id>/latest")

@@ -206,3 +206,44 @@ def test_the_cache_can_be_switched_off(app_factory, count_queries):
         with count_queries() as queries:
             assert client.get("/").status_code == 200
     assert len(queries) > 1  # rendered again: the categories and the threads were read
+
+
+def test_a_visitors_cached_page_is_answered_in_front_of_the_app(app, client, make, count_queries):
+    """pagecache.AnswerVisitors: no request handling of the app's (sessions, log-in, hooks),
+    no query while the validator is remembered; the same page with the same headers."""
+    app.config["VALIDATOR_SECONDS"] = 60
+    thread = make.thread(title="In front", body="Served early.")
+    handled = []
+    app.before_request_funcs.setdefault(None, []).append(lambda: handled.append(1))
+    url = f"/t/{thread.id}"
+    first = client.get(url)
+    assert first.status_code == 200 and handled == [1]
+    with count_queries() as queries:
+        again = client.get(url)
+    assert (again.status_code, again.get_data(), queries, handled) == (200, first.get_data(), [], [1])
+    for name in ("Content-Security-Policy", "X-Content-Type-Options", "Content-Type", "Link"):
+        assert again.headers.get(name) == first.headers.get(name), name
+    head = client.head(url)
+    assert head.status_code == 200 and head.get_data() == b"" and handled == [1]
+    assert int(head.headers["Content-Length"]) == len(first.get_data())
+
+
+def test_what_the_app_must_judge_still_reaches_it(app, client, make, login_as):
+    app.config["VALIDATOR_SECONDS"] = 60
+    thread = make.thread(title="Judged", body="By the app.")
+    url = f"/t/{thread.id}"
+    assert client.get(url).status_code == 200  # cached now
+    handled = []  # requests that reach the app's request handling (first of its hooks)
+    app.before_request_funcs.setdefault(None, []).insert(0, lambda: handled.append(1))
+    assert client.get(f"{url}?page=1&x=%00").status_code == 400  # NUL: refused, not cached
+    assert len(handled) == 1
+    assert client.get(f"{url}?page=%D9%A3").status_code == 400  # an Arabic-Indic 3
+    assert len(handled) == 2
+    assert client.get(f"{url}?sort=new").status_code == 200  # other arguments: the app
+    assert len(handled) == 3
+    assert client.get("/t/999999").status_code == 404
+    assert len(handled) == 4
+    login_as(make.user("member"))  # a session cookie: the app decides who it is
+    assert len(handled) == 5  # the log-in itself
+    assert "Log in</a> or" not in client.get(url).get_data(as_text=True)
+    assert len(handled) == 6
