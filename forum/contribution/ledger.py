@@ -185,6 +185,8 @@ def _priced(actor_id: int | None, acts: list[Act], source_host: str | None) -> l
             receivers_trusted[act.beneficiary_id] = True  # once per receiver
             db.session.info.setdefault(PENDING_TRUST, []).append(
                 (act.beneficiary_id, actor_id, act.kind))
+    if rows:
+        revision.changed()  # new events, even held ones worth nothing, show on profiles
     _apply(changes)
     return rows
 
@@ -203,6 +205,7 @@ def reverse_where(note: str | None = None, **filters) -> int:
     ).all()
     if not events:
         return 0
+    revision.changed()  # reversed entries show on profiles, worth points or not
     now = utcnow()
     changes: dict[int, dict[str, float]] = defaultdict(lambda: defaultdict(float))
     for event in events:
@@ -228,11 +231,12 @@ def release_held(actor_id: int) -> int:
     """Reverse the member's held events (worth 0 points, so no score moves), noting that they
     are released: the acts that still stand are then recorded again as new events."""
     events = ContributionEvent.__table__
-    revision.changed()
     result = db.session.execute(
         update(events).where(events.c.actor_id == actor_id, events.c.held.is_(True),
                              events.c.reversed_at.is_(None))
         .values(reversed_at=utcnow(), reversal_note=rules.RELEASED_NOTE, window_level=0))
+    if result.rowcount:
+        revision.changed()
     return result.rowcount
 
 
@@ -242,7 +246,6 @@ SCORE_COLUMNS = ("week", "month", "year", "all_time", "decayed")
 def _apply(changes: dict[int, dict[str, float]]) -> None:
     """Add each member's score changes, in user-id order (the lock order): one executemany."""
     table = MemberScore.__table__
-    revision.changed()
 
     def amount(name: str, value: float):
         return float(value) if name == "decayed" else int(round(value))
@@ -251,6 +254,7 @@ def _apply(changes: dict[int, dict[str, float]]) -> None:
                                      for name in SCORE_COLUMNS}}
               for user_id in sorted(changes) if any(changes[user_id].values())]
     if params:
+        revision.changed()
         db.session.execute(
             update(table).where(table.c.user_id == bindparam("b_user"))
             .values({name: table.c[name] + bindparam(f"b_{name}", type_=table.c[name].type)
