@@ -74,18 +74,21 @@ def _counts(model, post_ids: list[int], viewer_id: int | None):
     )
 
 
-def post_stats(post_ids: list[int], viewer_id: int | None) -> dict[int, PostStats]:
+def post_stats(post_ids: list[int], viewer_id: int | None,
+               counted: dict[int, tuple[int, int]] | None = None) -> dict[int, PostStats]:
     """Helpful and share counts for ``post_ids``, each author's score, and (for a member)
-    which of them the viewer marked and shared: two queries, three for a member."""
+    which of them the viewer marked and shared: two queries, three for a member.
+    ``counted`` ({post id: (helpful count, author's score)}, read with the posts) spares one."""
     stats = {post_id: PostStats() for post_id in post_ids}
     if not post_ids:
         return stats
-    for post_id, helpful, score in db.session.execute(
-        select(Post.id, Post.helpful_count, MemberScore.all_time)
-        .outerjoin(MemberScore, MemberScore.user_id == Post.author_id)
-        .where(Post.id.in_(post_ids))
-    ):
-        stats[post_id].helpful, stats[post_id].author_score = helpful, score or 0
+    if counted is None:
+        counted = {post_id: (helpful, score or 0) for post_id, helpful, score in db.session.execute(
+            select(Post.id, Post.helpful_count, MemberScore.all_time)
+            .outerjoin(MemberScore, MemberScore.user_id == Post.author_id)
+            .where(Post.id.in_(post_ids)))}
+    for post_id, (helpful, score) in counted.items():
+        stats[post_id].helpful, stats[post_id].author_score = helpful, score
     for post_id, count, mine in _counts(Share, post_ids, viewer_id):
         stats[post_id].shares, stats[post_id].shared = count, bool(mine)
     if viewer_id is not None:

@@ -36,13 +36,17 @@ TOKEN_PLACEHOLDER = "\x00csrf\x00"
 
 
 class PostFragments:
-    """``post_fragment(post)`` for one page render: looks every post up in one cache read."""
+    """``post_fragment(post)`` for one page render: looks every post up in one cache read.
+
+    ``posts`` may be plain rows (forum.threads.queries.PostRow): the key reads only what they
+    hold, and only the posts :meth:`missing` names need loading as objects to be rendered."""
 
     def __init__(self, thread, page: int, posts, viewer, stats: dict, closed: bool,
                  token: str, mentions: dict):
         self.token = token
         self.timeout = current_app.config["PAGE_CACHE_SECONDS"]
         self.keys: dict[int, str] = {}
+        self.post_ids = [post.id for post in posts]
         if not self.timeout or "_flashes" in session:
             self.found: dict[str, str] = {}
             return
@@ -70,6 +74,11 @@ class PostFragments:
         found = cache.get_many(*self.keys.values()) if self.keys else []
         self.found = {key: html for key, html in zip(self.keys.values(), found)
                       if html is not None}
+
+    def missing(self) -> list[int]:
+        """The posts whose HTML must be rendered: not in the cache, or not to be cached."""
+        return [post_id for post_id in self.post_ids
+                if self.keys.get(post_id) not in self.found]
 
     def __call__(self, post, caller) -> Markup:
         key = self.keys.get(post.id)

@@ -142,6 +142,16 @@ def latest_post(thread: Thread) -> Post | None:
     )
 
 
+def page_of_posts(statement, thread: Thread, page: int):
+    """``statement`` (over visible posts) narrowed to the opening post and one page of
+    replies, oldest first."""
+    per_page = current_app.config["POSTS_PER_PAGE"]
+    first = (page - 1) * per_page + 2
+    return (statement.where(Post.thread_id == thread.id,
+                            (Post.position == 1) | Post.position.between(first, first + per_page - 1))
+            .order_by(Post.position))
+
+
 def thread_posts(thread: Thread, page: int, viewer, placeholders: bool = True) -> list[Post]:
     """The opening post and one page of replies that ``viewer`` may see, oldest first, in
     one query.
@@ -149,15 +159,70 @@ def thread_posts(thread: Thread, page: int, viewer, placeholders: bool = True) -
     Deleted posts leave the page; with ``placeholders`` (the thread page), hidden ones keep
     their place and the template shows their text only to those who may read it.
     """
-    per_page = current_app.config["POSTS_PER_PAGE"]
-    first = (page - 1) * per_page + 2
-    return db.session.scalars(
-        visible_posts(viewer, placeholders=placeholders)
-        .where(Post.thread_id == thread.id,
-               (Post.position == 1) | Post.position.between(first, first + per_page - 1))
-        .options(*POST_PAGE_LOAD)
-        .order_by(Post.position)
+    return db.session.scalars(page_of_posts(
+        visible_posts(viewer, placeholders=placeholders).options(*POST_PAGE_LOAD), thread, page)
     ).all()
+
+
+@dataclass(frozen=True)
+class AuthorRow:
+    id: int
+    username: str
+    role: str
+    deleted_at: object
+    suspended_at: object
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.suspended_at is not None
+
+
+@dataclass(frozen=True)
+class PostRow:
+    """What the thread page needs of a post before it knows whether the post's HTML is in the
+    cache (forum/threads/fragments.py): its place, its state, its author, its counts."""
+
+    id: int
+    position: int
+    author_id: int
+    version: int
+    hidden_at: object
+    edited_at: object
+    helpful_count: int
+    author_score: int
+    author: AuthorRow
+
+    @property
+    def is_opening(self) -> bool:
+        return self.position == 1
+
+
+def thread_post_rows(thread: Thread, page: int) -> list[PostRow]:
+    """The posts :func:`thread_posts` shows on the thread page (placeholders included), as
+    plain rows with their authors and all-time scores, in one query: no post is loaded as an
+    object until its HTML has to be rendered."""
+    from forum.contribution.models import MemberScore
+
+    columns = (Post.id, Post.position, Post.author_id, Post.version, Post.hidden_at,
+               Post.edited_at, Post.helpful_count, MemberScore.all_time, User.id, User.username,
+               User.role, User.deleted_at, User.suspended_at)
+    statement = (visible_posts(VISITOR, *columns, placeholders=True)
+                 .join(User, User.id == Post.author_id)
+                 .outerjoin(MemberScore, MemberScore.user_id == Post.author_id))
+    return [PostRow(*row[:7], row[7] or 0, AuthorRow(*row[8:]))
+            for row in db.session.execute(page_of_posts(statement, thread, page))]
+
+
+def posts_by_id(ids) -> dict[int, Post]:
+    """These posts as objects, for rendering (their visibility decided already)."""
+    if not ids:
+        return {}
+    return {post.id: post for post in db.session.scalars(
+        select(Post).where(Post.id.in_(list(ids))).options(*POST_PAGE_LOAD))}
 
 
 # What a page of posts loads: the Markdown source only when asked for (quoting, the API),

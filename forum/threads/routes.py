@@ -88,21 +88,29 @@ def render_thread(thread, page: int, form=None, error=None, status=200,
     pages = queries.reply_pages(thread)
     if page > pages:
         abort(404, "That thread has no such page.")
-    posts = queries.thread_posts(thread, page, current_user)
+    rows = queries.thread_post_rows(thread, page)
     viewer_id = current_user.id if current_user.is_authenticated else None
     closed, closed_reason = thread.closed_state()
-    if viewer_id and status == 200 and posts:
+    if viewer_id and status == 200 and rows:
         # Read up to the page's last post; on the last page, to the thread's last position
         # (so replies deleted at the end never count as new).
-        seen = thread.post_count if page == pages else posts[-1].position
+        seen = thread.post_count if page == pages else rows[-1].position
         if read_up_to is None or seen > read_up_to:
             reading_state.saw(viewer_id, thread.id, seen)
-    stats = post_stats([p.id for p in posts], viewer_id)
-    own = [p.id for p in posts if p.author_id == viewer_id]
+    stats = post_stats([r.id for r in rows], viewer_id,
+                       counted={r.id: (r.helpful_count, r.author_score) for r in rows})
+    own = [r.id for r in rows if r.author_id == viewer_id]
     mentions = mentions_by_post(own) if own else {}
     # The page's one token for its many forms; a visitor sees no form, and gets no session
     # cookie from reading (so pagecache.AnswerVisitors keeps answering them).
     token = generate_csrf() if viewer_id else ""
+    fragments = PostFragments(thread, page, rows, current_user, stats, closed, token, mentions)
+    # Only the posts whose HTML is not in the cache are loaded to be rendered (all of them
+    # for a quote, which reads the quoted post's text). One deleted meanwhile leaves the page.
+    wanted = set(r.id for r in rows) if request.args.get("quote") else set(fragments.missing())
+    loaded = queries.posts_by_id(wanted)
+    posts = [loaded.get(r.id) if r.id in wanted else r for r in rows]
+    posts = [post for post in posts if post is not None]
     return render_template(
         "threads/thread.html",
         thread=thread,
@@ -110,8 +118,7 @@ def render_thread(thread, page: int, form=None, error=None, status=200,
         stats=stats,
         pingbacks=thread_pingbacks(thread.id),
         mentions=mentions,
-        post_fragment=PostFragments(thread, page, posts, current_user, stats, closed, token,
-                                    mentions),
+        post_fragment=fragments,
         page=page,
         pages=pages,
         page_urls=PageUrls(thread, page),

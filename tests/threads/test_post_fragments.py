@@ -156,3 +156,32 @@ def test_cached_posts_carry_each_readers_own_csrf_token(app_factory):
     assert '1 helpful' not in post_html(app.test_client().get(f"/t/{thread_id}")
                                         .get_data(as_text=True), reply_id)  # 2 now
     assert "2 helpful" in app.test_client().get(f"/t/{thread_id}").get_data(as_text=True)
+
+
+def test_a_page_whose_posts_are_all_cached_loads_no_post_to_render(app_factory):
+    """Each post's cache key is read from a plain row of the page's one posts query; only the
+    posts not in the cache are loaded as objects, to be rendered."""
+    from sqlalchemy import event
+
+    readers = Readers(app_factory())
+    readers.page("dave")  # renders every post, and caches them
+    statements: list[str] = []
+
+    def record(conn, cursor, statement, *args):
+        statements.append(statement)
+
+    with readers.app.app_context():
+        from forum.extensions import db
+
+        engine = db.engine
+    event.listen(engine, "before_cursor_execute", record)
+    try:
+        page = readers.page("dave")
+        quoting = readers.clients["dave"].get(readers.url + f"?quote={readers.replies[0]}")
+    finally:
+        event.remove(engine, "before_cursor_execute", record)
+    assert "Bob's answer." in page and "Carol's." in page
+    rendering = [s for s in statements if "posts.html" in s]
+    assert len(rendering) == 1  # the quote, which reads the quoted post's text
+    assert "Bob&#39;s answer." in quoting.get_data(as_text=True) or \
+        "Bob's answer." in quoting.get_data(as_text=True)
