@@ -20,8 +20,12 @@ read*:
 The permission checks of forum/permissions.py are functions of exactly these, so two readers
 with the same key see the same HTML. A post showing the reader's own outgoing mentions, and a
 page with flashed messages, are rendered fresh. Each form's CSRF token is stored as a
-placeholder and filled in per reader (a visitor's page has no form, and no token). Entries expire after ``PAGE_CACHE_SECONDS`` (the
-"3 minutes ago" texts), like the visitors' page cache, and 0 turns both off.
+placeholder and filled in per reader (a visitor's page has no form, and no token). Entries
+expire after ``PAGE_CACHE_SECONDS`` (the "3 minutes ago" texts), like the visitors' page
+cache, and 0 turns both off.
+
+Thread listings do the same for each row (:class:`ThreadRowFragments`): a member's listing
+differs from a visitor's only in the read marks.
 """
 import hashlib
 
@@ -35,53 +39,40 @@ from forum.extensions import cache
 TOKEN_PLACEHOLDER = "\x00csrf\x00"
 
 
-class PostFragments:
-    """``post_fragment(post)`` for one page render: looks every post up in one cache read.
+class Fragments:
+    """``fragment(item)`` for one page render, around a template's ``{% call %}`` block: the
+    block's HTML from the cache under the item's key, or rendered and stored. Every key is
+    looked up in one cache read when the page starts. Items without a key are rendered."""
 
-    ``posts`` may be plain rows (forum.threads.queries.PostRow): the key reads only what they
-    hold, and only the posts :meth:`missing` names need loading as objects to be rendered."""
+    prefix = "fragment"
 
-    def __init__(self, thread, page: int, posts, viewer, stats: dict, closed: bool,
-                 token: str, mentions: dict):
+    def __init__(self, items, token: str = ""):
         self.token = token
         self.timeout = current_app.config["PAGE_CACHE_SECONDS"]
+        self.ids = [item.id for item in items]
         self.keys: dict[int, str] = {}
-        self.post_ids = [post.id for post in posts]
+        self.found: dict[str, str] = {}
         if not self.timeout or "_flashes" in session:
-            self.found: dict[str, str] = {}
             return
-        signed_in = bool(viewer is not None and viewer.is_authenticated)
-        reader = (signed_in, viewer.id if signed_in else None,
-                  viewer.role if signed_in else None,
-                  bool(signed_in and viewer.is_suspended))
-        page_part = (thread.id, thread.revision, thread.accepted_post_id, thread.author_id,
-                     closed, page)
-        for post in posts:
-            if mentions.get(post.id):
-                continue
-            author = post.author
-            s = stats[post.id]
-            parts = (
-                page_part,
-                (post.id, post.version, post.position, post.hidden_at, post.edited_at,
-                 author.id, author.username, author.role, author.is_deleted, author.is_suspended),
-                (s.helpful, s.shares, s.author_score, s.marked, s.shared),
-                (reader[0], reader[2], reader[3], reader[1] == post.author_id,
-                 reader[1] == thread.author_id),
-            )
-            self.keys[post.id] = "post:" + hashlib.blake2b(
-                repr(parts).encode(), digest_size=16).hexdigest()
+        for item in items:
+            parts = self.key_parts(item)
+            if parts is not None:
+                self.keys[item.id] = f"{self.prefix}:" + hashlib.blake2b(
+                    repr(parts).encode(), digest_size=16).hexdigest()
         found = cache.get_many(*self.keys.values()) if self.keys else []
         self.found = {key: html for key, html in zip(self.keys.values(), found)
                       if html is not None}
 
-    def missing(self) -> list[int]:
-        """The posts whose HTML must be rendered: not in the cache, or not to be cached."""
-        return [post_id for post_id in self.post_ids
-                if self.keys.get(post_id) not in self.found]
+    def key_parts(self, item) -> tuple | None:
+        """Every input of the item's HTML; None: render it afresh each time."""
+        raise NotImplementedError
 
-    def __call__(self, post, caller) -> Markup:
-        key = self.keys.get(post.id)
+    def missing(self) -> list[int]:
+        """The items whose HTML must be rendered: not in the cache, or not to be cached."""
+        return [item_id for item_id in self.ids if self.keys.get(item_id) not in self.found]
+
+    def __call__(self, item, caller) -> Markup:
+        key = self.keys.get(item.id)
         if key is None:
             return Markup(caller())
         html = self.found.get(key)
@@ -91,3 +82,56 @@ class PostFragments:
             cache.set(key, stored, timeout=self.timeout)
             return Markup(html)
         return Markup(html.replace(TOKEN_PLACEHOLDER, self.token) if self.token else html)
+
+
+class PostFragments(Fragments):
+    """``post_fragment(post)`` on the thread page.
+
+    ``posts`` may be plain rows (forum.threads.queries.PostRow): the key reads only what they
+    hold, and only the posts :meth:`missing` names need loading as objects to be rendered."""
+
+    prefix = "post"
+
+    def __init__(self, thread, page: int, posts, viewer, stats: dict, closed: bool,
+                 token: str, mentions: dict):
+        signed_in = bool(viewer is not None and viewer.is_authenticated)
+        self.reader_id = viewer.id if signed_in else None
+        self.reader = (signed_in, viewer.role if signed_in else None,
+                       bool(signed_in and viewer.is_suspended))
+        self.thread, self.stats, self.mentions = thread, stats, mentions
+        self.page_part = (thread.id, thread.revision, thread.accepted_post_id, thread.author_id,
+                          closed, page)
+        super().__init__(posts, token)
+
+    def key_parts(self, post) -> tuple | None:
+        if self.mentions.get(post.id):
+            return None  # the reader's own notified sites, and how that went: always fresh
+        author = post.author
+        s = self.stats[post.id]
+        return (
+            self.page_part,
+            (post.id, post.version, post.position, post.hidden_at, post.edited_at,
+             author.id, author.username, author.role, author.is_deleted, author.is_suspended),
+            (s.helpful, s.shares, s.author_score, s.marked, s.shared),
+            (*self.reader, self.reader_id == post.author_id,
+             self.reader_id == self.thread.author_id),
+        )
+
+
+class ThreadRowFragments(Fragments):
+    """``row_fragment(thread)`` in thread listings (``thread_list`` in _macros.html): a row
+    differs between readers only in the reader's read mark ("3 new")."""
+
+    prefix = "row"
+
+    def __init__(self, threads, reading: dict):
+        self.reading = reading
+        super().__init__(threads)
+
+    def key_parts(self, thread) -> tuple:
+        mark = self.reading.get(thread.id)
+        return (thread.id, thread.revision, thread.is_closed, thread.pinned, thread.title,
+                thread.slug, thread.reply_count, thread.last_activity_at, thread.created_at,
+                thread.author.id, thread.author.username, thread.author.is_deleted,
+                thread.category.slug, thread.category.name, tuple(t.name for t in thread.tags),
+                None if mark is None else (mark.position, mark.new))

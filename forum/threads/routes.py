@@ -15,7 +15,7 @@ from forum.threads import drafts, history, queries, services
 from forum.threads.forms import ReplyForm
 from forum.threads.page_urls import PageUrls
 from forum.threads.excerpts import search_excerpt
-from forum.threads.fragments import PostFragments
+from forum.threads.fragments import PostFragments, ThreadRowFragments
 from forum.threads.search import matching_post_ids
 from forum.web import page_number, see_other
 
@@ -52,9 +52,10 @@ def index():
     reader = reader_id()
     pinned = queries.pinned_threads(reader) if page == 1 else queries.Page([], 1, 1)
     threads = queries.home_threads(page, reader)
+    reading = {**pinned.reading, **threads.reading}
     return render_template("threads/index.html", categories=queries.categories(),
-                           pinned=pinned.items, threads=threads,
-                           reading={**pinned.reading, **threads.reading})
+                           pinned=pinned.items, threads=threads, reading=reading,
+                           row_fragment=ThreadRowFragments(pinned.items + threads.items, reading))
 
 
 @bp.get("/welcome")
@@ -71,14 +72,16 @@ def category(slug):
     category = queries.category_by_slug(slug) or abort(404, "There is no such category.")
     threads = queries.category_threads(category, page, reader_id())
     return render_template("threads/category.html", category=category, threads=threads,
-                           reading=threads.reading)
+                           reading=threads.reading,
+                           row_fragment=ThreadRowFragments(threads.items, threads.reading))
 
 
 @bp.get("/tag/<name>")
 def tag(name):
     tag = queries.tag_by_name(name) or abort(404, "No thread has that tag.")
     threads = queries.tag_threads(tag, page_number(), reader_id())
-    return render_template("threads/tag.html", tag=tag, threads=threads, reading=threads.reading)
+    return render_template("threads/tag.html", tag=tag, threads=threads, reading=threads.reading,
+                           row_fragment=ThreadRowFragments(threads.items, threads.reading))
 
 
 def render_thread(thread, page: int, form=None, error=None, status=200,

@@ -1,6 +1,6 @@
 """Speed: a post's helpful count kept on the post; member scores indexed in the leaderboard's
-order (username_key copied in); indexes for the ledger's link events, the open flags and the
-pending links
+order (username_key copied in); indexes for the ledger's link events, the open flags, the
+pending links and the pinned threads; listings' indexes hold the thread id (ties)
 
 Revision ID: speed_1_counts_and_indexes
 Revises: notify_2_notifications
@@ -42,9 +42,24 @@ def upgrade():
                               sqlite_where=sa.text("resolved_at IS NULL"))
     with op.batch_alter_table("links", schema=None) as batch_op:
         batch_op.create_index("ix_links_status", ["status", "created_at", "id"], unique=False)
+    with op.batch_alter_table("threads", schema=None) as batch_op:
+        batch_op.drop_index("ix_threads_activity")
+        batch_op.drop_index("ix_threads_category_activity")
+        batch_op.create_index("ix_threads_activity", ["last_activity_at", "id"], unique=False)
+        batch_op.create_index("ix_threads_category_activity",
+                              ["category_id", "last_activity_at", "id"], unique=False)
+        batch_op.create_index("ix_threads_pinned", ["last_activity_at"], unique=False,
+                              postgresql_where=sa.text("pinned IS true"), sqlite_where=sa.text("pinned IS 1"))
 
 
 def downgrade():
+    with op.batch_alter_table("threads", schema=None) as batch_op:
+        batch_op.drop_index("ix_threads_pinned")
+        batch_op.drop_index("ix_threads_category_activity")
+        batch_op.drop_index("ix_threads_activity")
+        batch_op.create_index("ix_threads_activity", ["last_activity_at"], unique=False)
+        batch_op.create_index("ix_threads_category_activity", ["category_id", "last_activity_at"],
+                              unique=False)
     with op.batch_alter_table("links", schema=None) as batch_op:
         batch_op.drop_index("ix_links_status")
     with op.batch_alter_table("flags", schema=None) as batch_op:

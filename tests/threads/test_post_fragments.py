@@ -185,3 +185,26 @@ def test_a_page_whose_posts_are_all_cached_loads_no_post_to_render(app_factory):
     assert len(rendering) == 1  # the quote, which reads the quoted post's text
     assert "Bob&#39;s answer." in quoting.get_data(as_text=True) or \
         "Bob's answer." in quoting.get_data(as_text=True)
+
+
+def row_of(page: str, thread_id: int) -> str:
+    start = page.index(f'href="/t/{thread_id}/')
+    return page[page.rindex("<li", 0, start):page.index("</li>", start)]
+
+
+def test_listing_rows_are_shared_but_each_member_sees_their_own_read_marks(readers):
+    """forum/threads/fragments.py ThreadRowFragments: a row differs between readers only in
+    the read mark, which is part of its key."""
+    thread_id = int(readers.url.rsplit("/", 1)[1])
+    for name in ("dave", "carol", "visitor"):  # carol has read the thread (she replied)
+        readers.clients[name].get("/")
+    readers.page("carol")
+    dave, carol, visitor = (readers.clients[n].get("/").get_data(as_text=True)
+                            for n in ("dave", "carol", "visitor"))
+    assert "badge-new" in row_of(dave, thread_id)  # never opened
+    assert "badge-new" not in row_of(carol, thread_id) and "new<" not in row_of(carol, thread_id)
+    assert "badge" not in row_of(visitor, thread_id).replace("badge-op", "")
+    readers.clients["bob"].post(f"{readers.url}/reply", data={"body": "One more thing."})
+    carol = readers.clients["carol"].get("/").get_data(as_text=True)
+    assert "1 new" in row_of(carol, thread_id) and "3 replies" in row_of(carol, thread_id)
+    assert "badge-new" in row_of(readers.clients["dave"].get("/").get_data(as_text=True), thread_id)
