@@ -117,6 +117,7 @@ class Standing:
     score: float  # points in the window; for "current", the decayed standing
     all_time: int
     user_id: int = 0  # for the avatar
+    deleted: bool = False  # a deleted account keeps its points, and has no profile to link
 
 
 @dataclass
@@ -166,7 +167,7 @@ def leaderboard(period: str, page: int, per_page: int = LEADERBOARD_PER_PAGE,
     ledger.sweep_if_due()
     column = score_column(period)
     rows = db.session.execute(
-        select(User.username, column, MemberScore.all_time, User.id)
+        select(User.username, column, MemberScore.all_time, User.id, User.deleted_at)
         .select_from(MemberScore).join(User, User.id == MemberScore.user_id)
         .where(positive(column))
         .order_by(column.desc(), MemberScore.username_key)
@@ -183,8 +184,8 @@ def leaderboard(period: str, page: int, per_page: int = LEADERBOARD_PER_PAGE,
     standings = [
         Standing(rank, username,
                  current_standing(score, now) if period == "current" else score, all_time,
-                 user_id)
-        for rank, (username, score, all_time, user_id) in zip(ranks, rows)
+                 user_id, deleted_at is not None)
+        for rank, (username, score, all_time, user_id, deleted_at) in zip(ranks, rows)
     ]
     total = max(total, (page - 1) * per_page + len(rows))
     return Leaderboard(period, standings, page, max(1, ceil(total / per_page)), total)

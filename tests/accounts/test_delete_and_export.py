@@ -77,6 +77,12 @@ def test_deleting_an_account(site):
         gone = session.get(User, ada.id)
         assert gone.email is None and gone.username == "deleted member" and gone.bio == ""
     assert "0 followers" in site.browser().get("/u/bob").get_data(as_text=True)
+    # The leaderboard keeps the points, under "deleted member", with no link to a profile
+    # that is gone; ties sort by the new name.
+    board = site.browser().get("/leaderboard?period=all").get_data(as_text=True)
+    assert 'deleted-member">' in board and "/u/deleted" not in board and 'href="/u/bob"' in board
+    with site.context() as session:
+        assert session.get(MemberScore, ada.id).username_key == f"deleted:{ada.id}"
     # The name is free again, for somebody new.
     assert site.browser().post("/register", data={"username": "ada", "email": "ada2@example.org",
                                                   "password": "a long password"}).status_code == 303
