@@ -40,9 +40,7 @@ def with_read_state(statement, reader_id: int | None):
     """
     if reader_id is None:
         return statement
-    position = (select(ReadState.position)
-                .where(ReadState.user_id == reader_id, ReadState.thread_id == Thread.id)
-                .correlate(Thread).scalar_subquery())
+    position = position_read(reader_id)
     later = aliased(Post)  # the posts' (thread, position) index walks the unread range
     new = (select(func.count()).select_from(later)
            .where(later.thread_id == Thread.id, later.position > position,
@@ -56,10 +54,15 @@ def read_position(statement, reader_id: int | None):
     thread (None: never opened); for a visitor, the statement as it is."""
     if reader_id is None:
         return statement
-    return statement.add_columns(
-        select(ReadState.position)
-        .where(ReadState.user_id == reader_id, ReadState.thread_id == Thread.id)
-        .correlate(Thread).scalar_subquery())
+    return statement.add_columns(position_read(reader_id))
+
+
+def position_read(reader_id: int):
+    """The reader's position in each thread of the statement it joins, as a correlated
+    scalar subquery over Thread."""
+    return (select(ReadState.position)
+            .where(ReadState.user_id == reader_id, ReadState.thread_id == Thread.id)
+            .correlate(Thread).scalar_subquery())
 
 
 def read_marks(rows, reader_id: int | None) -> tuple[list, dict[int, ReadMark]]:
