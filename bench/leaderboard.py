@@ -14,44 +14,38 @@ as ``ledger.recompute_scores``, checked against it for a sample of members), the
 database is dropped at the end unless ``--keep``.
 """
 import argparse
-import os
 import random
 import statistics
 import sys
 import time
-import uuid
 from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import create_engine, text  # noqa: E402
+from sqlalchemy import text  # noqa: E402
 
 from forum import create_app, jobs  # noqa: E402
 from forum.contribution import ledger, queries, rules  # noqa: E402
 from forum.database import create_schema  # noqa: E402
 from forum.extensions import db  # noqa: E402
 from forum.timeutil import utcnow  # noqa: E402
+from bench.scratch import scratch_database  # noqa: E402
 
 PAGE_SIZE = queries.LEADERBOARD_PER_PAGE
-SERVER = os.environ.get("FORUM_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 KIND_WEIGHTS = {"helpful": 70, "accepted": 8, "shared": 15, "linked": 5, "pingback": 2}
 POINTS = {"helpful": 10, "accepted": 15, "shared": 5, "linked": 5, "pingback": 5}
 HISTORY_DAYS = 730
-
-
-def engine_url(url: str) -> str:
-    return url.replace("postgresql://", "postgresql+psycopg://", 1)
 
 
 def load_members(connection, members: int) -> None:
     now = utcnow()
     with connection.cursor() as cursor:
         with cursor.copy("COPY users (id, username, username_key, email, password_hash, role, "
-                         "bio, created_at, suspended_for_abuse) FROM STDIN") as copy:
+                         "bio, bio_html, created_at, suspended_for_abuse) FROM STDIN") as copy:
             for i in range(1, members + 1):
                 name = f"member{i:06d}"
-                copy.write_row((i, name, name, f"{name}@example.org", "x", "member", "",
+                copy.write_row((i, name, name, f"{name}@example.org", "x", "member", "", "",
                                 now - timedelta(days=HISTORY_DAYS), False))
         cursor.execute("SELECT setval('users_id_seq', %s)", (members,))
 
@@ -64,7 +58,7 @@ def load_events(connection, members: int, events: int, seed: int) -> None:
     weights = list(KIND_WEIGHTS.values())
     with connection.cursor() as cursor:
         with cursor.copy("COPY contribution_events (id, beneficiary_id, actor_id, kind, points, "
-                         "created_at, reversed_at, window_level) FROM STDIN") as copy:
+                         "created_at, reversed_at, window_level, held) FROM STDIN") as copy:
             for i in range(1, events + 1):
                 beneficiary = min(members, int(rng.paretovariate(1.1))) if rng.random() < 0.3 \
                     else rng.randint(1, members)
@@ -76,7 +70,7 @@ def load_events(connection, members: int, events: int, seed: int) -> None:
                 reversed_at = created + timedelta(hours=1) if rng.random() < 0.05 else None
                 level = 0 if reversed_at else rules.level_at(created, now)
                 copy.write_row((i, beneficiary, None if kind == "pingback" else actor, kind,
-                                POINTS[kind], created, reversed_at, level))
+                                POINTS[kind], created, reversed_at, level, False))
         cursor.execute("SELECT setval('contribution_events_id_seq', %s)", (events,))
 
 
@@ -206,13 +200,7 @@ def main() -> None:
                   f"max {result['max_ms']:6.2f} ms   top: {result['first']}")
         return
 
-    name = args.reuse or f"forum_bench_{uuid.uuid4().hex[:8]}"
-    admin = create_engine(engine_url(SERVER), isolation_level="AUTOCOMMIT")
-    if not args.reuse:
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-    url = SERVER.rsplit("/", 1)[0] + "/" + name
-    try:
+    with scratch_database("postgresql", keep=args.keep, reuse=args.reuse) as url:
         app = bench_app(url)
         with app.app_context():
             if args.reuse:
@@ -238,14 +226,6 @@ def main() -> None:
             time_periods(app, args.runs)
             db.session.remove()
             db.engine.dispose()
-    finally:
-        if args.keep or args.reuse:
-            print(f"kept database {name}")
-        else:
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-        admin.dispose()
-
 
 if __name__ == "__main__":
     main()

@@ -13,17 +13,14 @@ FORUM_BENCH_POSTGRES_URL, or a temporary SQLite file) and prints, in-process thr
   notifications: median times and the number of SQL statements.
 """
 import argparse
-import os
 import statistics
 import sys
-import tempfile
 import time
-import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import create_engine, event, insert, text  # noqa: E402
+from sqlalchemy import event, insert  # noqa: E402
 from sqlalchemy.engine import Engine  # noqa: E402
 
 from forum import create_app, jobs  # noqa: E402
@@ -34,8 +31,8 @@ from forum.notifications import fanout, queries  # noqa: E402
 from forum.notifications.models import Notification, ThreadWatch  # noqa: E402
 from forum.threads.models import Category, Post, Thread  # noqa: E402
 from forum.timeutil import utcnow  # noqa: E402
+from bench.scratch import scratch_database  # noqa: E402
 
-SERVER = os.environ.get("FORUM_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 PASSWORD = "bench password"
 
 
@@ -129,17 +126,7 @@ def main():
     parser.add_argument("--watchers", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=5)
     args = parser.parse_args()
-    admin = None
-    if args.db == "postgresql":
-        name = f"forum_bench_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(SERVER.replace("postgresql://", "postgresql+psycopg://", 1),
-                              isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        url = SERVER.rsplit("/", 1)[0] + "/" + name
-    else:
-        url = f"sqlite:///{tempfile.mkdtemp()}/bench.sqlite3"
-    try:
+    with scratch_database(args.db) as url:
         app = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "bench",
                           "WTF_CSRF_ENABLED": False, "RATELIMIT_ENABLED": False,
                           "MAIL_DELAY_SECONDS": 3600, "PAGE_CACHE_SECONDS": 0})
@@ -150,12 +137,6 @@ def main():
             jobs.shutdown(app)
             db.session.remove()
             db.engine.dispose()
-    finally:
-        if admin is not None:
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
-
 
 if __name__ == "__main__":
     main()

@@ -23,14 +23,13 @@ import statistics
 import sys
 import tempfile
 import time
-import uuid
 from datetime import timedelta
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
 from flask import render_template  # noqa: E402
-from sqlalchemy import create_engine, event, insert, text  # noqa: E402
+from sqlalchemy import event, insert, text  # noqa: E402
 from sqlalchemy.engine import Engine  # noqa: E402
 
 from forum import create_app  # noqa: E402
@@ -42,8 +41,8 @@ from forum.reading.models import ReadState  # noqa: E402
 from forum.reading.relationships import fading_prompts, relationships  # noqa: E402
 from forum.threads.models import Category, Post, Thread  # noqa: E402
 from forum.timeutil import utcnow  # noqa: E402
+from bench.scratch import scratch_database  # noqa: E402
 
-SERVER = os.environ.get("FORUM_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
 PASSWORD = "bench password"
 OTHERS = 400
 BATCH = 5000
@@ -220,45 +219,30 @@ def main() -> None:
     args = parser.parse_args()
     settings = {"SECRET_KEY": "bench", "AUTO_MIGRATE": False, "PAGE_CACHE_SECONDS": 0,
                 "RATELIMIT_ENABLED": False, "WTF_CSRF_ENABLED": False, "SCORE_SWEEP_SECONDS": 3600}
-    with tempfile.TemporaryDirectory() as folder:
-        admin = None
-        if args.db == "sqlite":
-            url = f"sqlite:///{folder}/bench.sqlite3"
-        else:
-            name = f"forum_bench_reading_{uuid.uuid4().hex[:8]}"
-            admin = create_engine(SERVER.replace("postgresql://", "postgresql+psycopg://", 1),
-                                  isolation_level="AUTOCOMMIT")
-            with admin.connect() as connection:
-                connection.execute(text(f'CREATE DATABASE "{name}"'))
-            url = SERVER.rsplit("/", 1)[0] + "/" + name
-        try:
-            app = create_app({**settings, "DATABASE_URL": url}, instance_path=folder)
-            with app.app_context():
-                create_schema()
-                started = time.perf_counter()
-                load(args.threads, args.events)
-                if args.db == "postgresql":
-                    with db.engine.begin() as connection:
-                        connection.execute(text("ANALYZE"))
-                        for table in ("users", "threads", "posts", "contribution_events"):
-                            connection.execute(text(
-                                f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
-                                f"(SELECT max(id) FROM {table}))"))
-                else:
-                    with db.engine.begin() as connection:
-                        connection.execute(text("ANALYZE"))
-                print(f"(loaded in {time.perf_counter() - started:.0f} s)\n")
-                db.session.remove()
-            # Each request outside any app context of ours, as in production: a member's
-            # login must not leak into the visitor's requests through ``g``.
-            measure(app, args.runs, args.threads, args.events)
-            with app.app_context():
-                db.engine.dispose()
-        finally:
-            if admin is not None:
-                with admin.connect() as connection:
-                    connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-                admin.dispose()
+    with tempfile.TemporaryDirectory() as folder, \
+            scratch_database(args.db, "forum_bench_reading") as url:
+        app = create_app({**settings, "DATABASE_URL": url}, instance_path=folder)
+        with app.app_context():
+            create_schema()
+            started = time.perf_counter()
+            load(args.threads, args.events)
+            if args.db == "postgresql":
+                with db.engine.begin() as connection:
+                    connection.execute(text("ANALYZE"))
+                    for table in ("users", "threads", "posts", "contribution_events"):
+                        connection.execute(text(
+                            f"SELECT setval(pg_get_serial_sequence('{table}', 'id'), "
+                            f"(SELECT max(id) FROM {table}))"))
+            else:
+                with db.engine.begin() as connection:
+                    connection.execute(text("ANALYZE"))
+            print(f"(loaded in {time.perf_counter() - started:.0f} s)\n")
+            db.session.remove()
+        # Each request outside any app context of ours, as in production: a member's
+        # login must not leak into the visitor's requests through ``g``.
+        measure(app, args.runs, args.threads, args.events)
+        with app.app_context():
+            db.engine.dispose()
 
 
 if __name__ == "__main__":

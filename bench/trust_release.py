@@ -14,16 +14,13 @@ every author made trusted in turn (the cascade). It checks the result (no event 
 each mark counted once, each author trusted and scored) and prints seconds.
 """
 import argparse
-import os
 import sys
-import tempfile
 import time
-import uuid
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent.parent))
 
-from sqlalchemy import create_engine, func, insert, select, text  # noqa: E402
+from sqlalchemy import func, insert, select  # noqa: E402
 
 from forum import create_app, jobs  # noqa: E402
 from forum.accounts.models import User  # noqa: E402
@@ -33,13 +30,7 @@ from forum.database import create_schema  # noqa: E402
 from forum.extensions import db  # noqa: E402
 from forum.threads.models import Category, Post, Thread  # noqa: E402
 from forum.timeutil import utcnow  # noqa: E402
-
-SERVER = os.environ.get("FORUM_BENCH_POSTGRES_URL", "postgresql://postgres@127.0.0.1:5432/postgres")
-
-
-def engine_url(url: str) -> str:
-    return url.replace("postgresql://", "postgresql+psycopg://", 1)
-
+from bench.scratch import scratch_database  # noqa: E402
 
 def load(held: int, authors: int) -> tuple[int, int]:
     """The giver, a moderator, the authors, their replies, the marks and the held events."""
@@ -80,19 +71,9 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()
 
-    admin = None
-    if args.db == "postgresql":
-        name = f"forum_bench_trust_{uuid.uuid4().hex[:8]}"
-        admin = create_engine(engine_url(SERVER), isolation_level="AUTOCOMMIT")
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}"'))
-        url = SERVER.rsplit("/", 1)[0] + "/" + name
-    else:
-        name = os.path.join(tempfile.mkdtemp(), "trust.sqlite3")
-        url = f"sqlite:///{name}"
-    app = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "bench",
-                      "AUTO_MIGRATE": False})
-    try:
+    with scratch_database(args.db, "forum_bench_trust", keep=args.keep) as url:
+        app = create_app({"TESTING": True, "DATABASE_URL": url, "SECRET_KEY": "bench",
+                          "AUTO_MIGRATE": False})
         with app.app_context():
             create_schema()
             giver_id, moderator_id = load(args.held, args.authors)
@@ -117,11 +98,6 @@ def main() -> None:
                   f"(to {args.authors:,} authors, each then made trusted) in {elapsed:.2f} s")
             db.session.remove()
             db.engine.dispose()
-    finally:
-        if admin is not None and not args.keep:
-            with admin.connect() as connection:
-                connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
-            admin.dispose()
 
 
 if __name__ == "__main__":
