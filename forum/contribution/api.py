@@ -20,7 +20,7 @@ def leaderboard_json(board: Leaderboard) -> dict:
         "members": [{
             "rank": row.rank,
             "username": row.username,
-            "url": absolute_url("accounts.profile", username=row.username),
+            "url": None if row.deleted else absolute_url("accounts.profile", username=row.username),
             "score": round(row.score, 2) if board.period == "current" else row.score,
             "all_time": row.all_time,
         } for row in board.rows],

@@ -81,6 +81,9 @@ def test_deleting_an_account(site):
     # that is gone; ties sort by the new name.
     board = site.browser().get("/leaderboard?period=all").get_data(as_text=True)
     assert 'deleted-member">' in board and "/u/deleted" not in board and 'href="/u/bob"' in board
+    members = site.browser().get("/api/v1/leaderboard?period=all").get_json()["members"]
+    assert {m["username"]: m["url"] is None for m in members} == {"deleted member": True,
+                                                                  "bob": False}
     with site.context() as session:
         assert session.get(MemberScore, ada.id).username_key == f"deleted:{ada.id}"
     # The name is free again, for somebody new.
