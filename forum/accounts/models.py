@@ -10,7 +10,23 @@ from forum.timeutil import utcnow
 ROLES = ("member", "moderator", "admin")
 
 
-class User(UserMixin, db.Model):
+class AccountState:
+    """Suspended or deleted, read from ``suspended_at`` and ``deleted_at``: for a member's row
+    and for the plain rows pages read of other members (forum.threads.queries.AuthorRow)."""
+
+    suspended_at: datetime | None
+    deleted_at: datetime | None
+
+    @property
+    def is_suspended(self) -> bool:
+        return self.suspended_at is not None
+
+    @property
+    def is_deleted(self) -> bool:
+        return self.deleted_at is not None
+
+
+class User(AccountState, UserMixin, db.Model):
     __tablename__ = "users"
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -59,14 +75,6 @@ class User(UserMixin, db.Model):
     def is_trusted(self) -> bool:
         """Moderators and admins are; a member once trusted (the stored flag)."""
         return self.is_moderator or self.trusted_at is not None
-
-    @property
-    def is_suspended(self) -> bool:
-        return self.suspended_at is not None
-
-    @property
-    def is_deleted(self) -> bool:
-        return self.deleted_at is not None
 
     @property
     def has_two_factor(self) -> bool:

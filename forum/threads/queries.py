@@ -1,4 +1,5 @@
 """Reading threads and posts: each page's data in a fixed number of queries."""
+from datetime import datetime
 from dataclasses import dataclass, field
 from math import ceil
 
@@ -7,7 +8,7 @@ from sqlalchemy import func, select
 from sqlalchemy.orm import contains_eager, defer, joinedload, selectinload
 
 from forum import pagecache, permissions
-from forum.accounts.models import User
+from forum.accounts.models import AccountState, User
 from forum.extensions import cache, db
 from forum.permissions import VISITOR, visible_posts, visible_threads
 from forum.reading.queries import read_marks, read_position, with_read_state
@@ -165,20 +166,12 @@ def thread_posts(thread: Thread, page: int, viewer, placeholders: bool = True) -
 
 
 @dataclass(frozen=True)
-class AuthorRow:
+class AuthorRow(AccountState):
     id: int
     username: str
     role: str
-    deleted_at: object
-    suspended_at: object
-
-    @property
-    def is_deleted(self) -> bool:
-        return self.deleted_at is not None
-
-    @property
-    def is_suspended(self) -> bool:
-        return self.suspended_at is not None
+    deleted_at: datetime | None
+    suspended_at: datetime | None
 
 
 @dataclass(frozen=True)
